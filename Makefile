@@ -1,0 +1,79 @@
+# Folio: `make run` serves the API on the embedded default, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON := $(shell scripts/find-python)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# Tests make their own databases; these are the servers they use.
+export FOLIO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+export FOLIO_TEST_VALKEY_URL ?= valkey://127.0.0.1:6379/0
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: install
+	$(BIN)/folio db upgrade
+	$(BIN)/folio serve
+
+worker: install
+	$(BIN)/folio worker
+
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test-fast: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf .tools $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# commerce: checkouts per second on PostgreSQL, no contention and all on one book (bounded: BENCH_BUYERS)
+bench-checkout: install
+	$(BIN)/python -m bench.checkout
+# --- identity ---
+.PHONY: bench-login
+# Login throughput on PostgreSQL against a real `folio serve` (argon2id at the configured cost).
+bench-login: install
+	$(BIN)/python -m bench.login --connections 32 --seconds 15
+# CSV import (issue 7): a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
+bench-import: install
+	$(BIN)/python -m bench.imports
+# Operations: granian against uvicorn on Folio's endpoints at 1, 2 and 4 workers (needs wrk, PostgreSQL, Valkey).
+.PHONY: bench-servers
+bench-servers: install
+	$(BIN)/python -m bench.servers
+# -- catalog ------------------------------------------------------------------------------------------
+# HTTP load on the catalog (PostgreSQL, 100,000 books): BENCH_WORKERS=1,2,4 BENCH_CACHE=on,off BENCH_SECONDS=10
+BENCH_WORKERS ?= 2
+BENCH_CACHE ?= on,off
+BENCH_SECONDS ?= 10
+bench-catalog: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.catalog --workers $(BENCH_WORKERS) --cache $(BENCH_CACHE) --seconds $(BENCH_SECONDS)
+# --- mail and background work (issue 3) ---
+bench-mail: install
+	$(BIN)/python -m bench.mail

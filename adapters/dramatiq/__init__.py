@@ -1,0 +1,1 @@
+"""Dramatiq adapters: the broker (Valkey, or in-process), its middleware, and the outbox publisher."""

@@ -1,0 +1,1 @@
+"""Mail adapters: Jinja2 templates, the SMTP mailer and the `.eml` file mailer."""

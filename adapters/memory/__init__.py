@@ -1,0 +1,1 @@
+"""In-memory adapters: fast fakes for use-case tests, and single-process stores for the embedded default."""

@@ -1,0 +1,104 @@
+"""The catalog read side over the in-memory store: the same filters, sorts and ranking order."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from application.catalog.text import FUZZY_THRESHOLD, word_similarity, words
+from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
+from domain.catalog import Book, Genre
+
+if TYPE_CHECKING:
+    from adapters.memory.uow import MemoryStore
+
+_FUZZY_CAP = 50
+_WEIGHTS = (("title", 10.0), ("author", 4.0), ("description", 1.0))
+
+
+def _score(book: Book, q: str) -> float:
+    """Each word must start a word of title, author or description; title counts most."""
+    wanted = words(q)
+    fields = {name: words(getattr(book, name) or "") for name, _ in _WEIGHTS}
+    score = 0.0
+    for word in wanted:
+        hits = [weight for name, weight in _WEIGHTS if any(w.startswith(word) for w in fields[name])]
+        if not hits:
+            return 0.0
+        score += max(hits)
+    return score
+
+
+def _keep(book: Book, query: BookQuery) -> bool:
+    checks = (
+        query.genre is None or (book.genre is not None and book.genre.slug == query.genre),
+        not query.author or query.author.lower() in book.author.lower(),
+        query.tag is None or query.tag in book.tags,
+        query.min_price is None or book.price.amount >= query.min_price,
+        query.max_price is None or book.price.amount <= query.max_price,
+        query.in_stock is None or (book.stock > 0) == query.in_stock,
+        query.language is None or book.language == query.language,
+    )
+    return all(checks)
+
+
+_KEYS: dict[Sort, tuple[Callable[[Book], Any], bool]] = {
+    Sort.NEWEST: (lambda b: (b.created_at, b.id), True),
+    Sort.TITLE: (lambda b: (b.title, b.id), False),
+    Sort.PRICE: (lambda b: (b.price.amount, b.id), False),
+    Sort.PRICE_DESC: (lambda b: (b.price.amount, b.id), True),
+    Sort.RATING_DESC: (lambda b: (b.average_rating is not None, b.average_rating or 0, b.id), True),
+    Sort.PUBLISHED_DESC: (lambda b: (b.publication_date is not None, b.publication_date or date.min, b.id), True),
+}
+
+
+class MemoryCatalogReads:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    def _books(self) -> list[Book]:
+        return list(self._store.tables.get("books", {}).values())
+
+    def _found(self, query: BookQuery) -> list[tuple[float, Book]]:
+        found = [(1.0, b) for b in self._books() if _keep(b, query)]
+        if query.q:
+            found = [(s, b) for _, b in found if (s := _score(b, query.q)) > 0]
+        return found
+
+    async def matches(self, query: BookQuery) -> Matches:
+        found = self._found(query)
+        if found or not query.q or not words(query.q):
+            return Matches(len(found))
+        q = query.q
+        close = [(max(word_similarity(q, b.title), word_similarity(q, b.author)), b) for b in self._books()]
+        kept = sorted((c for c in close if c[0] >= FUZZY_THRESHOLD and _keep(c[1], query)), key=lambda c: -c[0])
+        ids = tuple(b.id for _, b in kept[:_FUZZY_CAP])
+        return Matches(len(ids), ids)
+
+    async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
+        if matches.fuzzy_ids is not None:
+            by_id = {b.id: b for b in self._books()}
+            chosen = [by_id[i] for i in matches.fuzzy_ids if i in by_id]
+        elif query.q and query.sort is Sort.RELEVANCE:
+            chosen = [b for _, b in sorted(self._found(query), key=lambda sb: (-sb[0], sb[1].id))]
+        else:
+            key, reverse = _KEYS[Sort.NEWEST if query.sort is Sort.RELEVANCE else query.sort]
+            chosen = sorted((b for _, b in self._found(query)), key=key, reverse=reverse)
+        return [copy.deepcopy(b) for b in chosen[query.offset : query.offset + query.limit]]
+
+    async def book(self, book_id: UUID) -> Book | None:
+        found = self._store.tables.get("books", {}).get(book_id)
+        return copy.deepcopy(found)
+
+    async def genres(self) -> list[GenreCount]:
+        counts = Counter(b.genre.id for b in self._books() if b.genre is not None)
+        stored: dict[UUID, Genre] = self._store.tables.get("genres", {})
+        return [GenreCount(g.id, g.name, g.slug, counts[g.id]) for g in sorted(stored.values(), key=lambda g: g.name)]
+
+    async def tags(self) -> list[TagCount]:
+        counts = Counter(tag for b in self._books() for tag in b.tags)
+        return [TagCount(name, n) for name, n in sorted(counts.items())]

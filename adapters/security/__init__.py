@@ -1,0 +1,1 @@
+"""Password hashing (pwdlib) and access tokens (pyjwt)."""

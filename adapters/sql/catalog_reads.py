@@ -1,0 +1,161 @@
+"""The catalog's read side on SQL: Core statements straight to entities, filters and sorts shared by
+both databases; the text-matching part is per database (`search_postgres.py`, `search_sqlite.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
+from adapters.sql.tables import book_tags, books, genres, tags
+from adapters.sql.text import contains
+from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
+from domain.catalog import Book
+
+#: Relevance ranking looks at this many matching books at most (plus the page asked for), so a
+#: very common word costs a bounded amount of work.
+RANK_CAP = 1000
+#: Close (typo) matches offered when no word matched.
+FUZZY_CAP = 50
+
+_ORDER: dict[Sort, tuple[Any, ...]] = {
+    Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
+    Sort.TITLE: (books.c.title.asc(), books.c.id.asc()),
+    Sort.PRICE: (books.c.price.asc(), books.c.id.asc()),
+    Sort.PRICE_DESC: (books.c.price.desc(), books.c.id.desc()),
+    Sort.RATING_DESC: (books.c.average_rating.desc().nulls_last(), books.c.id.desc()),
+    Sort.PUBLISHED_DESC: (books.c.publication_date.desc().nulls_last(), books.c.id.desc()),
+}
+
+
+def filters(query: BookQuery) -> list[ColumnElement[bool]]:
+    """Every non-text filter of the query, on `books` columns; text is matched literally."""
+    where: list[ColumnElement[bool]] = []
+    if query.genre is not None:
+        where.append(books.c.genre_id == select(genres.c.id).where(genres.c.slug == query.genre).scalar_subquery())
+    if query.author:
+        where.append(contains(books.c.author, query.author))
+    if query.tag is not None:
+        tagged = select(book_tags.c.book_id).join(tags, tags.c.id == book_tags.c.tag_id).where(tags.c.name == query.tag)
+        where.append(books.c.id.in_(tagged))
+    if query.min_price is not None:
+        where.append(books.c.price >= query.min_price)
+    if query.max_price is not None:
+        where.append(books.c.price <= query.max_price)
+    if query.in_stock is not None:
+        where.append(books.c.stock > 0 if query.in_stock else books.c.stock == 0)
+    if query.language is not None:
+        where.append(books.c.language == query.language)
+    return where
+
+
+class SqlCatalogReads:
+    """Listing, detail, genre and tag lists; subclasses say how text matches and ranks."""
+
+    dialect: ClassVar[str]
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    # -- per database -------------------------------------------------------------------------
+    def tag_list(self) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def split_tags(self, value: Any) -> Sequence[str]:
+        raise NotImplementedError
+
+    def text_match(self, q: str) -> ColumnElement[bool] | None:
+        """The predicate for `q`, or None when `q` holds no searchable word."""
+        raise NotImplementedError
+
+    def ranked(self, q: str, where: list[ColumnElement[bool]], cap: int) -> Select[Any]:
+        """`(id, rank)` of up to `cap` matching books; a higher rank is better."""
+        raise NotImplementedError
+
+    async def fuzzy(self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]]) -> list[UUID]:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------------
+    def _rows(self) -> Select[Any]:
+        return select(*BOOK_WITH_GENRE, self.tag_list().label("tag_list")).outerjoin(
+            genres, genres.c.id == books.c.genre_id
+        )
+
+    def _book(self, row: RowMapping) -> Book:
+        return to_book(row, self.split_tags(row["tag_list"]))
+
+    async def matches(self, query: BookQuery) -> Matches:
+        where = filters(query)
+        if query.q:
+            match = self.text_match(query.q)
+            if match is None:
+                return Matches(0)
+            where.append(match)
+        async with self._engine.connect() as conn:
+            total = (await conn.execute(select(func.count()).select_from(books).where(*where))).scalar_one()
+            if total == 0 and query.q:
+                found = await self.fuzzy(conn, query.q, filters(query))
+                return Matches(len(found), tuple(found))
+        return Matches(total)
+
+    async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
+        if matches.total <= query.offset:
+            return []
+        if matches.fuzzy_ids is not None:
+            return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
+        where = filters(query)
+        if query.q and query.sort is Sort.RELEVANCE:
+            cap = max(RANK_CAP, query.offset + query.limit)
+            ranked = self.ranked(query.q, where, cap).subquery("ranked")
+            window = (
+                select(ranked.c.id, ranked.c.rank)
+                .order_by(ranked.c.rank.desc(), ranked.c.id)
+                .limit(query.limit)
+                .offset(query.offset)
+                .subquery("window")
+            )
+            statement = self._rows().join(window, window.c.id == books.c.id).order_by(window.c.rank.desc(), books.c.id)
+        else:
+            if query.q:
+                match = self.text_match(query.q)
+                assert match is not None
+                where.append(match)
+            order = _ORDER[Sort.NEWEST if query.sort is Sort.RELEVANCE else query.sort]
+            # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
+            ids = select(books.c.id).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
+            window = ids.subquery("window")
+            statement = self._rows().join(window, window.c.id == books.c.id).order_by(*order)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        return [self._book(row) for row in rows]
+
+    async def _by_ids(self, ids: list[UUID]) -> list[Book]:
+        if not ids:
+            return []
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(self._rows().where(books.c.id.in_(ids)))).mappings().all()
+        by_id = {row["id"]: self._book(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def book(self, book_id: UUID) -> Book | None:
+        found = await self._by_ids([book_id])
+        return found[0] if found else None
+
+    async def genres(self) -> list[GenreCount]:
+        count = select(func.count()).where(books.c.genre_id == genres.c.id).scalar_subquery()
+        statement = select(genres.c.id, genres.c.name, genres.c.slug, count.label("n")).order_by(genres.c.name)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        return [GenreCount(row.id, row.name, row.slug, row.n) for row in rows]
+
+    async def tags(self) -> list[TagCount]:
+        n = func.count(book_tags.c.book_id).label("n")
+        statement = select(tags.c.name, n).join(book_tags, book_tags.c.tag_id == tags.c.id).group_by(tags.c.name)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement.order_by(tags.c.name))).all()
+        return [TagCount(row.name, row.n) for row in rows]

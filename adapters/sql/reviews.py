@@ -1,0 +1,119 @@
+"""Reviews and the rating figures they keep on `books`, on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sql.catalog import rating_values
+from adapters.sql.tables import books, reviews, users
+from application.ports.shelf import ReviewItem, ReviewSort
+from domain.catalog import Book
+from domain.reviews import AlreadyReviewed, Review
+
+_LIVE = reviews.c.deleted_at.is_(None)
+_ORDER = {
+    ReviewSort.NEWEST: (reviews.c.created_at.desc(), reviews.c.id),
+    ReviewSort.BEST: (reviews.c.rating.desc(), reviews.c.created_at.desc(), reviews.c.id),
+    ReviewSort.WORST: (reviews.c.rating.asc(), reviews.c.created_at.desc(), reviews.c.id),
+}
+
+
+def _to_review(row: RowMapping) -> Review:
+    return Review(
+        id=row["id"],
+        book_id=row["book_id"],
+        user_id=row["user_id"],
+        rating=row["rating"],
+        text=row["text"],
+        verified_purchase=row["verified_purchase"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+def _values(review: Review) -> dict[str, Any]:
+    return {
+        "rating": review.rating,
+        "text": review.text,
+        "updated_at": review.updated_at,
+        "deleted_at": review.deleted_at,
+    }
+
+
+class SqlReviewRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def _one(self, *where: Any) -> Review | None:
+        row = (await self._conn.execute(select(reviews).where(_LIVE, *where))).mappings().first()
+        return None if row is None else _to_review(row)
+
+    async def get(self, review_id: UUID) -> Review | None:
+        return await self._one(reviews.c.id == review_id)
+
+    async def get_live(self, user_id: UUID, book_id: UUID) -> Review | None:
+        return await self._one(reviews.c.user_id == user_id, reviews.c.book_id == book_id)
+
+    async def live_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> dict[UUID, Review]:
+        if not book_ids:
+            return {}
+        query = select(reviews).where(_LIVE, reviews.c.user_id == user_id, reviews.c.book_id.in_(list(book_ids)))
+        return {row["book_id"]: _to_review(row) for row in (await self._conn.execute(query)).mappings()}
+
+    async def add(self, review: Review) -> None:
+        values = _values(review) | {
+            "id": review.id,
+            "book_id": review.book_id,
+            "user_id": review.user_id,
+            "verified_purchase": review.verified_purchase,
+            "created_at": review.created_at,
+        }
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert(reviews).values(values))
+        except IntegrityError:
+            # The partial unique index on live reviews refused a second one (a racing writer).
+            raise AlreadyReviewed("you have reviewed this book already") from None
+
+    async def update(self, review: Review) -> None:
+        await self._conn.execute(update(reviews).where(reviews.c.id == review.id).values(_values(review)))
+
+    async def store_ratings(self, book: Book) -> None:
+        await self._conn.execute(update(books).where(books.c.id == book.id).values(rating_values(book)))
+
+    async def _page(
+        self, where: Sequence[Any], order: Sequence[Any], limit: int, offset: int
+    ) -> tuple[list[ReviewItem], int]:
+        # Inner joins: reviews of a deleted book or user are gone (cascade), none is left dangling.
+        joined = reviews.join(users, users.c.id == reviews.c.user_id).join(books, books.c.id == reviews.c.book_id)
+        total = (await self._conn.execute(select(func.count()).select_from(joined).where(_LIVE, *where))).scalar_one()
+        query = (
+            select(reviews, users.c.username)
+            .select_from(joined)
+            .where(_LIVE, *where)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self._conn.execute(query)).mappings().all()
+        return [ReviewItem(_to_review(row), row["username"]) for row in rows], total
+
+    async def of_book(
+        self, book_id: UUID, *, sort: ReviewSort, limit: int, offset: int
+    ) -> tuple[Sequence[ReviewItem], int]:
+        return await self._page([reviews.c.book_id == book_id], _ORDER[sort], limit, offset)
+
+    async def of_user(self, user_id: UUID, *, limit: int, offset: int) -> tuple[Sequence[ReviewItem], int]:
+        return await self._page([reviews.c.user_id == user_id], _ORDER[ReviewSort.NEWEST], limit, offset)
+
+    async def count_of_user(self, user_id: UUID) -> int:
+        query = select(func.count()).select_from(reviews).where(_LIVE, reviews.c.user_id == user_id)
+        return (await self._conn.execute(query)).scalar_one()

@@ -1,0 +1,273 @@
+"""The schema, as SQLAlchemy Core tables: the one source for repositories and Alembic.
+
+Sizes bound what the edge accepts: every string has a length and every count fits 32 bits.
+"""
+
+from __future__ import annotations
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+MONEY = Numeric(12, 2)
+# advanced-alchemy's JsonB breaks on SQLAlchemy 2.1; this is the same variant by hand.
+JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _ts(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTimeUTC(timezone=True), nullable=nullable)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("username", String(50), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("full_name", String(200)),
+    Column("role", String(16), nullable=False, server_default="USER"),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("is_verified", Boolean, nullable=False, server_default=text("false")),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+Index("uq_users_username_lower", func.lower(users.c.username), unique=True)
+Index("ix_users_role_active", users.c.role, users.c.is_active)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("data", JSON_DOC, nullable=False),
+    _ts("created_at"),
+    _ts("dispatched_at", nullable=True),
+    _ts("sent_at", nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    # mail delivery (0003): the current claim, the last attempt, the dead-letter mark
+    _ts("attempted_at", nullable=True),
+    _ts("locked_until", nullable=True),
+    _ts("failed_at", nullable=True),
+)
+Index(
+    "ix_outbox_unsent",
+    outbox.c.created_at,
+    postgresql_where=outbox.c.sent_at.is_(None),
+    sqlite_where=outbox.c.sent_at.is_(None),
+)
+Index(
+    "ix_outbox_failed",
+    outbox.c.failed_at,
+    postgresql_where=outbox.c.failed_at.is_not(None),
+    sqlite_where=outbox.c.failed_at.is_not(None),
+)
+
+genres = Table(
+    "genres",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("slug", String(120), nullable=False, unique=True),
+    _ts("created_at"),
+)
+Index("uq_genres_name_lower", func.lower(genres.c.name), unique=True)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("name", String(50), nullable=False, unique=True),
+)
+
+books = Table(
+    "books",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("author", String(300), nullable=False),
+    Column("isbn", String(13), unique=True),
+    Column("description", Text),
+    Column("publisher", String(300)),
+    Column("publication_date", Date),
+    Column("pages", Integer),
+    Column("language", String(35)),
+    Column("genre_id", GUID, ForeignKey("genres.id", ondelete="SET NULL")),
+    Column("price", MONEY, nullable=False),
+    Column("stock", Integer, nullable=False, server_default="0"),
+    # Rating figures, kept in the same transaction as every review change.
+    Column("rating_1", Integer, nullable=False, server_default="0"),
+    Column("rating_2", Integer, nullable=False, server_default="0"),
+    Column("rating_3", Integer, nullable=False, server_default="0"),
+    Column("rating_4", Integer, nullable=False, server_default="0"),
+    Column("rating_5", Integer, nullable=False, server_default="0"),
+    Column("review_count", Integer, nullable=False, server_default="0"),
+    Column("average_rating", Numeric(3, 2)),
+    _ts("created_at"),
+    _ts("updated_at"),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("price >= 0", name="price_not_negative"),
+)
+Index("ix_books_created_at", books.c.created_at, books.c.id)
+Index("ix_books_title", books.c.title, books.c.id)
+Index("ix_books_price", books.c.price, books.c.id)
+Index("ix_books_rating", books.c.average_rating, books.c.id)
+Index("ix_books_publication_date", books.c.publication_date, books.c.id)
+Index("ix_books_genre", books.c.genre_id, books.c.created_at)
+Index("ix_books_language", books.c.language)
+
+book_tags = Table(
+    "book_tags",
+    metadata,
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
+    Column("tag_id", GUID, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("book_id", "tag_id"),
+)
+Index("ix_book_tags_tag", book_tags.c.tag_id, book_tags.c.book_id)
+
+shelf_entries = Table(
+    "shelf_entries",
+    metadata,
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    _ts("date_added"),
+    _ts("updated_at"),
+    PrimaryKeyConstraint("user_id", "book_id"),
+)
+Index("ix_shelf_user_status", shelf_entries.c.user_id, shelf_entries.c.status, shelf_entries.c.date_added)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("text", Text),
+    Column("verified_purchase", Boolean, nullable=False, server_default=text("false")),
+    _ts("created_at"),
+    _ts("updated_at"),
+    _ts("deleted_at", nullable=True),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+)
+Index(
+    "uq_reviews_live_user_book",
+    reviews.c.user_id,
+    reviews.c.book_id,
+    unique=True,
+    postgresql_where=reviews.c.deleted_at.is_(None),
+    sqlite_where=reviews.c.deleted_at.is_(None),
+)
+Index("ix_reviews_book_created", reviews.c.book_id, reviews.c.created_at)
+Index("ix_reviews_user_created", reviews.c.user_id, reviews.c.created_at)
+
+cart_items = Table(
+    "cart_items",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    _ts("added_at"),
+    UniqueConstraint("user_id", "book_id", name="uq_cart_items_user_book"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("status", String(20), nullable=False),
+    Column("total", MONEY, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("idempotency_key", String(255)),
+    _ts("created_at"),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency_key"),
+)
+Index("ix_orders_user_created", orders.c.user_id, orders.c.created_at)
+Index("ix_orders_created", orders.c.created_at)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("order_id", GUID, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    # No foreign key: a deleted book leaves the order's snapshot as it was.
+    Column("book_id", GUID, nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("author", String(300), nullable=False),
+    Column("unit_price", MONEY, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("line_total", MONEY, nullable=False),
+)
+Index("ix_order_items_order", order_items.c.order_id)
+Index("ix_order_items_book", order_items.c.book_id)
+
+prebookings = Table(
+    "prebookings",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    _ts("created_at"),
+    _ts("notified_at", nullable=True),
+)
+Index(
+    "uq_prebookings_waiting_user_book",
+    prebookings.c.user_id,
+    prebookings.c.book_id,
+    unique=True,
+    postgresql_where=prebookings.c.status == "WAITING",
+    sqlite_where=prebookings.c.status == "WAITING",
+)
+Index("ix_prebookings_book_status", prebookings.c.book_id, prebookings.c.status)
+Index("ix_prebookings_user_created", prebookings.c.user_id, prebookings.c.created_at)
+
+# --- CSV import (issue 7, migration 0007) ---
+# An uploaded file waits here, in numbered chunks, until a worker (on any machine) has imported it.
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("import_id", GUID, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    _ts("created_at"),
+    PrimaryKeyConstraint("import_id", "seq"),
+)
+# Rows without an ISBN are matched to books by title and author, case-insensitively, a batch at a time.
+Index("ix_books_title_author_lower", func.lower(books.c.title), func.lower(books.c.author))

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.catalog import SqlBookRepository
+from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
+from adapters.sql.engine import WRITE_OPTION, is_sqlite
+from adapters.sql.genres import SqlGenreRepository
+from adapters.sql.imports import SqlBookImport, SqlImportFiles
+from adapters.sql.outbox import SqlOutbox
+from adapters.sql.reviews import SqlReviewRepository
+from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
+from adapters.sql.users import SqlUserRepository
+from application.ports.outbox import Publisher
+from application.ports.uow import EventHandlers
+from application.uow import UnitOfWorkBase
+
+
+class SqlUnitOfWork(UnitOfWorkBase):
+    """One transaction on one pooled connection. Writers on SQLite are serialised."""
+
+    users: SqlUserRepository
+    books: SqlBookRepository
+    outbox: SqlOutbox
+    shelf: SqlShelfRepository
+    reviews: SqlReviewRepository
+    purchases: SqlPurchaseHistory
+    carts: SqlCartRepository
+    orders: SqlOrderRepository
+    prebookings: SqlPreBookingRepository
+    import_files: SqlImportFiles
+    book_import: SqlBookImport
+    genres: SqlGenreRepository
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        read_only: bool,
+        write_lock: asyncio.Lock | None,
+        handlers: EventHandlers,
+        publisher: Publisher | None,
+    ) -> None:
+        super().__init__(handlers=handlers, publisher=publisher)
+        self._engine = engine
+        self._read_only = read_only
+        self._lock = None if read_only else write_lock
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._conn is not None, "unit of work not entered"
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def __aenter__(self) -> Self:
+        if self._lock is not None:
+            await self._lock.acquire()
+        try:
+            conn = await self._engine.connect()
+            if not self._read_only and self._lock is not None:
+                conn = await conn.execution_options(**{WRITE_OPTION: True})
+            await conn.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        self._conn = conn
+        self.users = SqlUserRepository(conn, self)
+        self.books = SqlBookRepository(conn, self)
+        self.outbox = SqlOutbox(conn, self)
+        self.shelf = SqlShelfRepository(conn)
+        self.reviews = SqlReviewRepository(conn)
+        self.purchases = SqlPurchaseHistory(conn)
+        # commerce
+        self.carts = SqlCartRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.prebookings = SqlPreBookingRepository(conn)
+        self.import_files = SqlImportFiles(conn)
+        self.book_import = SqlBookImport(conn)
+        self.genres = SqlGenreRepository(conn)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._conn is not None:
+                try:
+                    if self._conn.in_transaction():
+                        await self._conn.rollback()
+                finally:
+                    await self._conn.close()
+                    self._conn = None
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+        try:
+            await self._after_commit()
+        finally:
+            self._reset()
+
+    async def commit(self) -> None:
+        await self._dispatch(self)
+        await self.connection.commit()
+        self._committed = True
+
+
+class SqlUowFactory:
+    """Builds SQL units of work on one engine."""
+
+    def __init__(self, engine: AsyncEngine, *, handlers: EventHandlers, publisher: Publisher | None = None) -> None:
+        self.engine = engine
+        self._handlers = handlers
+        self.publisher = publisher
+        self._write_lock = asyncio.Lock() if is_sqlite(str(engine.url)) else None
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(
+            self.engine,
+            read_only=read_only,
+            write_lock=self._write_lock,
+            handlers=self._handlers,
+            publisher=self.publisher,
+        )

@@ -1,0 +1,1 @@
+"""Valkey adapters (valkey.asyncio): shared state for every API process and worker."""

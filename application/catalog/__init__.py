@@ -1,0 +1,1 @@
+"""Catalog: books, genres, tags, search and stock."""

@@ -1,0 +1,52 @@
+"""Admin writes to genres."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from application.deps import Deps
+from domain.catalog import Genre, slugify
+from domain.errors import Conflict, InvalidField, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class CreateGenre:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteGenre:
+    genre_id: UUID
+
+
+class CreateGenreHandler:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: CreateGenre) -> Genre:
+        name = " ".join(cmd.name.split())
+        slug = slugify(name)
+        if not slug:
+            raise InvalidField("name", "must hold a letter or digit")
+        async with self._deps.uow() as uow:
+            if await uow.genres.name_taken(name) or await uow.genres.get_by_slug(slug) is not None:
+                raise Conflict(f"a genre named {name!r} exists")
+            genre = Genre(uuid4(), name, slug)
+            await uow.genres.add(genre)
+            uow.after_commit(self._deps.catalog_cache.changed)
+            await uow.commit()
+        return genre
+
+
+class DeleteGenreHandler:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: DeleteGenre) -> None:
+        async with self._deps.uow() as uow:
+            if await uow.genres.get(cmd.genre_id) is None:
+                raise NotFound("genre")
+            await uow.genres.delete(cmd.genre_id)  # its books keep no genre
+            uow.after_commit(self._deps.catalog_cache.changed)
+            await uow.commit()

@@ -1,0 +1,113 @@
+"""Checkout: the cart becomes a paid order in one transaction, or nothing changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from application.deps import Deps
+from application.mail import ORDER_CONFIRMATION, queue_mail
+from application.ports.commerce import PaymentGateway, PaymentRequest
+from application.ports.uow import UnitOfWork
+from domain.commerce import Cart, CartEmpty, Order, OrderStatus, PaymentFailed
+from domain.errors import NotFound
+from domain.identity import User
+
+#: Longest Idempotency-Key accepted (the column holds 255 characters).
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    user_id: UUID
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutResult:
+    order: Order
+    #: False when an earlier checkout with the same Idempotency-Key is answered again.
+    created: bool
+
+
+def _replay(order: Order) -> CheckoutResult:
+    if order.status is OrderStatus.PAYMENT_FAILED:
+        raise PaymentFailed(f"the payment of order {order.id} was declined")
+    return CheckoutResult(order, created=False)
+
+
+def payments_of(deps: Deps) -> PaymentGateway:
+    if deps.payments is None:
+        raise RuntimeError("no payment gateway is configured")
+    return deps.payments
+
+
+class CheckoutHandler:
+    """Locks the buyer, then the cart's books in id order; checks stock, charges, takes stock, empties the cart."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._payments = payments_of(deps)
+
+    async def __call__(self, cmd: Checkout) -> CheckoutResult:
+        deps = self._deps
+        async with deps.uow() as uow:
+            # The buyer's row lock queues this user's checkouts, so a repeated Idempotency-Key
+            # waits for the first and then finds its order instead of making a second one.
+            user = await uow.users.get(cmd.user_id, lock=True)
+            if user is None:
+                raise NotFound("user")
+            if cmd.idempotency_key is not None:
+                earlier = await uow.orders.by_key(user.id, cmd.idempotency_key)
+                if earlier is not None:
+                    return _replay(earlier)
+            user.ensure_verified(required=deps.policy.require_verified_email)
+            cart = Cart(user.id, await uow.carts.items_of(user.id))
+            if not cart.items:
+                raise CartEmpty("add a book to the cart first")
+            # Locked and read in the same statement, so stock is what it is now, not what it was.
+            books = {book.id: book for book in await uow.books.get_many(cart.book_ids(), lock=True)}
+            order = Order.from_cart(
+                cart,
+                books,
+                order_id=uuid4(),
+                currency=deps.policy.currency,
+                now=deps.clock.now(),
+                idempotency_key=cmd.idempotency_key,
+            )
+            payment = await self._payments.charge(
+                PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
+            )
+            if not payment.approved:
+                order.fail_payment()
+                await uow.orders.add(order)
+                await uow.commit()
+                raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
+            order.confirm(books)
+            await uow.books.save_stock(list(books.values()))
+            await uow.orders.add(order)
+            await uow.carts.clear(user.id)
+            await _confirmation_mail(deps, uow, user, order)
+            uow.after_commit(deps.catalog_cache.changed)  # stock changed
+            await uow.commit()
+        return CheckoutResult(order, created=True)
+
+
+async def _confirmation_mail(deps: Deps, uow: UnitOfWork, user: User, order: Order) -> None:
+    lines = [
+        {
+            "title": line.title,
+            "quantity": line.quantity,
+            "unit_price": str(line.unit_price),
+            "line_total": str(line.line_total),
+        }
+        for line in order.lines
+    ]
+    data = {
+        "username": user.username,
+        "order_id": str(order.id),
+        "lines": lines,
+        "total": str(order.total),
+        "currency": order.currency,
+    }
+    await queue_mail(uow, deps.clock, ORDER_CONFIRMATION, user.email, data)

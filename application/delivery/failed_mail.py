@@ -1,0 +1,48 @@
+"""The dead letters: mail that failed for good, listed for an operator and sent again on request."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.delivery.relay_outbox import RelayOutbox, RelayOutboxHandler
+from application.deps import Deps
+from application.ports.outbox import OutboxMessage, PublishError
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class ListFailedMail:
+    limit: int = 100
+    offset: int = 0
+
+
+class ListFailedMailHandler:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: ListFailedMail) -> tuple[Sequence[OutboxMessage], int]:
+        async with self._deps.uow(read_only=True) as uow:
+            return await uow.outbox.failed(limit=cmd.limit, offset=cmd.offset), await uow.outbox.count_failed()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryFailedMail:
+    outbox_id: UUID
+
+
+class RetryFailedMailHandler:
+    """Gives a dead letter fresh attempts and hands it on; NotFound if it is not a dead letter."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: RetryFailedMail) -> None:
+        async with self._deps.uow() as uow:
+            if not await uow.outbox.requeue(cmd.outbox_id):
+                raise NotFound("failed mail")
+            await uow.commit()
+        with contextlib.suppress(PublishError):  # the relay timer hands it on instead
+            await RelayOutboxHandler(self._deps)(RelayOutbox((cmd.outbox_id,)))

@@ -1,0 +1,65 @@
+"""The ports and policy every use case is built from; `entrypoints.bootstrap` fills them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
+from application.ports.clock import Clock
+from application.ports.commerce import PaymentGateway
+from application.ports.imports import ImportProgressStore, ImportQueue
+from application.ports.mail import MailPorts
+from application.ports.rate_limit import RateLimiter
+from application.ports.security import AccessTokens, PasswordHasher
+from application.ports.tokens import TokenStore
+from application.ports.uow import UowFactory
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    login_per_email: int = 10  # a minute
+    login_per_address: int = 60  # a minute
+    forgot_per_email: int = 5  # an hour
+    reset_per_email: int = 20  # per 15 minutes
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Settings that change what the use cases do."""
+
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 14 * 24 * 3600
+    verification_ttl: int = 24 * 3600
+    reset_code_ttl: int = 15 * 60
+    reset_code_tries: int = 5
+    require_verified_email: bool = True
+    public_url: str = "http://127.0.0.1:8000"
+    currency: str = "USD"
+    payment_limit: Decimal = Decimal("10000.00")
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    # CSV import (issue 7)
+    import_batch_size: int = 1000
+    import_lease_seconds: int = 120
+    import_max_bytes: int = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    uow: UowFactory
+    clock: Clock
+    hasher: PasswordHasher
+    access_tokens: AccessTokens
+    tokens: TokenStore
+    rate_limiter: RateLimiter
+    policy: Policy = field(default_factory=Policy)
+    # commerce: bootstrap always sets it (the simulated gateway unless another is given)
+    payments: PaymentGateway | None = None
+    # CSV import (issue 7): progress records every process reads, and the queue its workers take from.
+    import_progress: ImportProgressStore | None = None
+    import_queue: ImportQueue | None = None
+    # catalog: the read side (listing, search) and its cache
+    catalog_reads: CatalogReads | None = None
+    catalog_cache: CatalogCache = field(default_factory=NoCatalogCache)
+    # mail (issue 3): delivery ports, built by bootstrap()
+    mail: MailPorts | None = None

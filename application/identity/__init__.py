@@ -1,0 +1,1 @@
+"""Identity and access: accounts, sessions, tokens, codes."""

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.deps import Deps
+from application.identity.limits import limit_login
+from application.identity.tokens import Tokens, issue_tokens
+from domain.identity import InvalidCredentials
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    email: str
+    password: str
+    client_address: str = "unknown"
+
+
+class LoginHandler:
+    """Checks a password and starts a session. Unknown email and wrong password look the same."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: Login) -> Tokens:
+        deps = self._deps
+        email = cmd.email.strip().lower()
+        await limit_login(deps, email, cmd.client_address)
+        async with deps.uow(read_only=True) as uow:
+            user = await uow.users.get_by_email(email)
+        if user is None:
+            await deps.hasher.burn()
+            raise InvalidCredentials("wrong email or password")
+        matches, upgraded = await deps.hasher.verify(cmd.password, user.password_hash)
+        if not matches:
+            raise InvalidCredentials("wrong email or password")
+        user.ensure_can_sign_in()
+        if upgraded is not None:
+            async with deps.uow() as uow:
+                fresh = await uow.users.get(user.id, lock=True)
+                if fresh is not None:
+                    fresh.password_hash = upgraded
+                    await uow.users.update(fresh)
+                    await uow.commit()
+        return await issue_tokens(deps, user)

@@ -1,0 +1,212 @@
+"""RunImport: reads a stored upload row by row and writes the books in batches, one transaction each."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from application.deps import Deps
+from application.imports.records import read_records
+from application.imports.start import stored_chunks
+from application.ports.imports import ImportProgressStore
+from application.ports.uow import UnitOfWork
+from domain.catalog import Book, Genre
+from domain.errors import DomainError, InvalidField
+from domain.imports import (
+    BookRecord,
+    ImportBusy,
+    ImportConflict,
+    ImportProgress,
+    ImportStatus,
+    RowError,
+    parse_header,
+    parse_row,
+)
+
+log = logging.getLogger(__name__)
+
+#: Called after each batch with the progress so far (the command line draws its bar with it).
+ProgressCallback = Callable[[ImportProgress], Awaitable[None]]
+_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RunImport:
+    import_id: UUID
+
+
+@dataclass(slots=True)
+class _Batch:
+    rows: list[tuple[int, BookRecord]]
+    errors: list[RowError]
+    isbns: set[str]
+
+    @classmethod
+    def empty(cls) -> _Batch:
+        return cls([], [], set())
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.errors)
+
+
+class RunImportHandler:
+    def __init__(self, deps: Deps, progress: ImportProgressStore, on_progress: ProgressCallback | None = None) -> None:
+        self._deps = deps
+        self._store = progress
+        self._on_progress = on_progress
+        self._lease = timedelta(seconds=deps.policy.import_lease_seconds)
+
+    async def __call__(self, cmd: RunImport) -> ImportProgress | None:
+        """Runs a pending import once; a finished one is left alone, so a redelivered message is harmless."""
+        progress = await self._store.get(cmd.import_id)
+        if progress is None:
+            log.warning("import %s: no progress record (expired or never made)", cmd.import_id)
+            return None
+        if progress.finished:
+            return progress
+        now = self._deps.clock.now()
+        if progress.status is ImportStatus.RUNNING:
+            if not progress.stalled(now, self._lease):
+                raise ImportBusy("another worker is running this import")
+            progress.give_up()  # its worker died: say so, never resume blindly
+            await self._finish(progress)
+            return progress
+        progress.start(now)
+        await self._store.save(progress)
+        try:
+            await self._import(progress, stored_chunks(self._deps, progress.id))
+            progress.complete(self._deps.clock.now())
+        except InvalidField as exc:
+            progress.fail(exc.message, self._deps.clock.now())
+        except Exception as exc:
+            log.exception("import %s failed", progress.id)
+            progress.fail(f"the import stopped on an internal error ({type(exc).__name__})", self._deps.clock.now())
+        await self._finish(progress)
+        return progress
+
+    async def _finish(self, progress: ImportProgress) -> None:
+        await self._store.save(progress)
+        async with self._deps.uow() as uow:
+            await uow.import_files.delete(progress.id)
+            await uow.commit()
+        if self._on_progress is not None:
+            await self._on_progress(progress)
+
+    async def _import(self, progress: ImportProgress, chunks: AsyncIterable[bytes]) -> None:
+        size = self._deps.policy.import_batch_size
+        header: list[str] | None = None
+        batch = _Batch.empty()
+        async for line, cells, error in read_records(chunks):
+            if header is None:
+                if cells is None:
+                    raise InvalidField("file", "the header row could not be read as CSV")
+                header = parse_header(cells)
+                continue
+            row_error, record = _parse(header, cells, error)
+            if record is not None and record.isbn in batch.isbns:
+                await self._flush(progress, batch)  # a repeated ISBN updates the book of the earlier line
+                batch = _Batch.empty()
+            if record is None:
+                batch.errors.append(RowError(line, row_error or "invalid row"))
+            else:
+                batch.rows.append((line, record))
+                if record.isbn:
+                    batch.isbns.add(record.isbn)
+            if len(batch) >= size:
+                await self._flush(progress, batch)
+                batch = _Batch.empty()
+        if header is None:
+            raise InvalidField("file", "the file is empty: it needs a header row")
+        await self._flush(progress, batch)
+
+    async def _flush(self, progress: ImportProgress, batch: _Batch) -> None:
+        if not len(batch):
+            return
+        errors = list(batch.errors)
+        rows = _drop_repeats(batch.rows, errors)
+        created = updated = 0
+        for attempt in range(_RETRIES):
+            try:
+                created, updated, found = await self._write(rows)
+                break
+            except ImportConflict:
+                if attempt == _RETRIES - 1:
+                    raise
+        errors.extend(found)
+        errors.sort(key=lambda error: error.line)
+        progress.rows_failed(errors)
+        progress.rows_written(created=created, updated=updated, now=self._deps.clock.now())
+        await self._store.save(progress)
+        if self._on_progress is not None:
+            await self._on_progress(progress)
+
+    async def _write(self, rows: list[tuple[int, BookRecord]]) -> tuple[int, int, list[RowError]]:
+        """One transaction: BackInStock handlers run inside it, at commit."""
+        errors: list[RowError] = []
+        if not rows:
+            return 0, 0, errors
+        now = self._deps.clock.now()
+        async with self._deps.uow() as uow:
+            repo = uow.book_import
+            ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
+            plain = [(line, record) for line, record in rows if not record.isbn]
+            taken = await repo.existing_keys([record.key for _, record in plain])
+            for line, record in plain:
+                if record.key in taken:
+                    message = f"duplicate: a book titled {record.title!r} by {record.author} exists"
+                    errors.append(RowError(line, message))
+            bad = {error.line for error in errors}
+            rows = [(line, record) for line, record in rows if line not in bad]
+            genres = await repo.genres(sorted({r.genre for _, r in rows if r.genre}), now=now)
+            fresh: list[Book] = []
+            changes: dict[UUID, BookRecord] = {}
+            for _, record in rows:
+                genre = genres.get(record.genre.lower()) if record.genre else None
+                if record.isbn and record.isbn in ids:
+                    changes[ids[record.isbn]] = record
+                else:
+                    fresh.append(record.new_book(uuid4(), genre, now))
+            updated = await _update(uow, changes, genres, now)
+            await repo.insert(fresh)
+            uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed
+            await uow.commit()
+        return len(fresh), updated, errors
+
+
+async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict[str, Genre], now: datetime) -> int:
+    books = await uow.books.get_many(list(changes), lock=True)  # tracked: BackInStock is dispatched
+    for book in books:
+        record = changes[book.id]
+        genre = genres.get(record.genre.lower()) if record.genre else None
+        record.apply_to(book, genre, now)
+    await uow.book_import.update(books)
+    return len(books)
+
+
+def _parse(header: list[str], cells: list[str] | None, error: str | None) -> tuple[str | None, BookRecord | None]:
+    if cells is None:
+        return error, None
+    if len(cells) != len(header):
+        return f"the row has {len(cells)} fields; the header has {len(header)}", None
+    try:
+        return None, parse_row(dict(zip(header, cells, strict=True)))
+    except DomainError as exc:
+        message = f"{exc.field}: {exc.message}" if isinstance(exc, InvalidField) else exc.detail
+        return message, None
+
+
+def _drop_repeats(rows: list[tuple[int, BookRecord]], errors: list[RowError]) -> list[tuple[int, BookRecord]]:
+    """Rows without ISBN whose title and author an earlier row of the batch already has are duplicates."""
+    first: dict[tuple[str, str], int] = {}
+    kept = []
+    for line, record in rows:
+        earlier = first.get(record.key)
+        if earlier is not None and not record.isbn:
+            errors.append(RowError(line, f"duplicate: same title and author as line {earlier}"))
+            continue
+        first.setdefault(record.key, line)
+        kept.append((line, record))
+    return kept

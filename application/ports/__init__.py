@@ -1,0 +1,1 @@
+"""Ports: the roles the use cases need filled, each a `Protocol`."""

@@ -1,0 +1,116 @@
+"""Catalog ports: the genre repository, the read side (listing and search) and its cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.catalog import Book, Genre
+
+
+class GenreRepository(Protocol):
+    async def add(self, genre: Genre) -> None: ...
+    async def get(self, genre_id: UUID) -> Genre | None: ...
+    async def get_by_slug(self, slug: str) -> Genre | None: ...
+    async def name_taken(self, name: str) -> bool:
+        """True when a genre of that name exists, whatever its case."""
+
+    async def delete(self, genre_id: UUID) -> None:
+        """Deletes the genre; its books keep no genre."""
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "-created_at"
+    TITLE = "title"
+    PRICE = "price"
+    PRICE_DESC = "-price"
+    RATING_DESC = "-rating"
+    PUBLISHED_DESC = "-publication_date"
+
+
+@dataclass(frozen=True, slots=True)
+class BookQuery:
+    """One page of the catalog: filters, order and window. Text filters are matched literally."""
+
+    q: str | None = None
+    genre: str | None = None
+    author: str | None = None
+    tag: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    language: str | None = None
+    sort: Sort = Sort.NEWEST
+    limit: int = 20
+    offset: int = 0
+
+    def count_key(self) -> str:
+        """Identifies the matching set (not the order or window): the key of its cached count."""
+        parts: list[object] = [self.q, self.genre, self.author, self.tag, self.min_price, self.max_price]
+        parts += [self.in_stock, self.language]
+        return "\x1f".join("" if part is None else str(part) for part in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """How many books match a query; `fuzzy_ids` holds the few close matches when no word matched."""
+
+    total: int
+    fuzzy_ids: tuple[UUID, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenreCount:
+    id: UUID
+    name: str
+    slug: str
+    book_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    name: str
+    book_count: int
+
+
+class CatalogReads(Protocol):
+    """The read side: listing and full-text search, book detail, genre and tag lists."""
+
+    async def matches(self, query: BookQuery) -> Matches: ...
+    async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
+        """The books of the query's window, in its order (relevance: best first)."""
+
+    async def book(self, book_id: UUID) -> Book | None: ...
+    async def genres(self) -> list[GenreCount]: ...
+    async def tags(self) -> list[TagCount]: ...
+
+
+class CatalogCache(Protocol):
+    """Read-through cache of catalog reads, valid until the next catalog write.
+
+    `read` gives the entry (or None) and the generation it was read at; the caller reads the
+    database on a miss and `write`s under that same generation, so a value read before a write
+    committed is never served after `changed()` ran.
+    """
+
+    async def read(self, key: str, kind: Any) -> tuple[Any, int]: ...
+    async def write(self, key: str, value: Any, generation: int) -> None: ...
+    async def changed(self) -> None:
+        """Called after every committed catalog write: makes every entry stale."""
+
+
+class NoCatalogCache:
+    """The cache turned off: every read goes to the database."""
+
+    async def read(self, key: str, kind: Any) -> tuple[Any, int]:
+        return None, 0
+
+    async def write(self, key: str, value: Any, generation: int) -> None:
+        return None
+
+    async def changed(self) -> None:
+        return None

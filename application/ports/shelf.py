@@ -1,0 +1,78 @@
+"""Ports of the reading tracker: shelf entries, reviews and what a reader has bought."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from domain.catalog import Book
+from domain.reviews import Review
+from domain.shelf import ShelfEntry, ShelfStatus
+
+
+class ReviewSort(StrEnum):
+    NEWEST = "-created_at"
+    BEST = "-rating"
+    WORST = "rating"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A live review as readers see it: with its author's username."""
+
+    review: Review
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfItem:
+    """A shelf entry with its book and the reader's live review of that book, if any."""
+
+    entry: ShelfEntry
+    book: Book
+    review: Review | None
+
+
+class ShelfRepository(Protocol):
+    async def get(self, user_id: UUID, book_id: UUID) -> ShelfEntry | None: ...
+    async def add(self, entry: ShelfEntry) -> None:
+        """Inserts; raises AlreadyOnShelf if the book is on that shelf already (even by a racing insert)."""
+
+    async def update(self, entry: ShelfEntry) -> None: ...
+    async def delete(self, user_id: UUID, book_id: UUID) -> None: ...
+    async def page(
+        self, user_id: UUID, *, status: ShelfStatus | None, limit: int, offset: int
+    ) -> tuple[Sequence[ShelfEntry], int]:
+        """The reader's entries, newest first."""
+
+
+class ReviewRepository(Protocol):
+    async def get(self, review_id: UUID) -> Review | None:
+        """A live review; deleted ones are kept for audit but not found here."""
+
+    async def get_live(self, user_id: UUID, book_id: UUID) -> Review | None: ...
+    async def live_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> dict[UUID, Review]:
+        """The reader's live reviews of these books, by book id."""
+
+    async def add(self, review: Review) -> None:
+        """Inserts; raises AlreadyReviewed when a live review of that book by that user exists."""
+
+    async def update(self, review: Review) -> None: ...
+    async def store_ratings(self, book: Book) -> None:
+        """Writes the book's rating figures (and nothing else of the book)."""
+
+    async def of_book(
+        self, book_id: UUID, *, sort: ReviewSort, limit: int, offset: int
+    ) -> tuple[Sequence[ReviewItem], int]: ...
+    async def of_user(self, user_id: UUID, *, limit: int, offset: int) -> tuple[Sequence[ReviewItem], int]:
+        """The user's live reviews of books that still exist, newest first."""
+
+    async def count_of_user(self, user_id: UUID) -> int: ...
+
+
+class PurchaseHistory(Protocol):
+    async def has_bought(self, user_id: UUID, book_id: UUID) -> bool:
+        """True when a CONFIRMED order of this user holds this book."""

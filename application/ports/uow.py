@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol, Self
+
+from application.ports.catalog import GenreRepository
+from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
+from application.ports.imports import BookImportRepository, ImportFileRepository
+from application.ports.outbox import Outbox
+from application.ports.repositories import BookRepository, UserRepository
+from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
+from domain.events import DomainEvent
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Leaving it without `commit()` rolls back."""
+
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def books(self) -> BookRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    # reading tracker
+    @property
+    def shelf(self) -> ShelfRepository: ...
+    @property
+    def reviews(self) -> ReviewRepository: ...
+    @property
+    def purchases(self) -> PurchaseHistory: ...
+
+    # commerce
+    @property
+    def carts(self) -> CartRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def prebookings(self) -> PreBookingRepository: ...
+    # CSV import (issue 7)
+    @property
+    def import_files(self) -> ImportFileRepository: ...
+    @property
+    def book_import(self) -> BookImportRepository: ...
+
+    # catalog
+    @property
+    def genres(self) -> GenreRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None:
+        """Dispatches the events of the aggregates seen, then commits, then runs after-commit hooks."""
+
+    def track(self, aggregate: object) -> None:
+        """Remembers an aggregate whose `events` are dispatched at commit."""
+
+    def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None: ...
+
+
+#: Builds a fresh unit of work. `read_only=True` promises no writes (no writer lock on SQLite).
+class UowFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+#: Runs inside the committing unit of work, before the commit; may change more and record more.
+EventHandler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
+EventHandlers = Mapping[type[DomainEvent], Sequence[EventHandler]]

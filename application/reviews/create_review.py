@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.deps import Deps
+from application.ports.shelf import ReviewItem
+from application.reviews.writing import create_review, locked_book, writer
+
+
+@dataclass(frozen=True, slots=True)
+class CreateReview:
+    user_id: UUID
+    book_id: UUID
+    rating: int
+    text: str | None = None
+
+
+class CreateReviewHandler:
+    """Writes the caller's one live review of a book and counts its rating on the book."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: CreateReview) -> ReviewItem:
+        async with self._deps.uow() as uow:
+            user = await writer(uow, cmd.user_id)
+            book = await locked_book(uow, cmd.book_id)
+            review = await create_review(
+                self._deps, uow, user, book, rating=cmd.rating, text=cmd.text, now=self._deps.clock.now()
+            )
+            uow.after_commit(self._deps.catalog_cache.changed)  # rating figures changed
+            await uow.commit()
+        return ReviewItem(review, user.username)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.deps import Deps
+from application.ports.shelf import ShelfItem
+from domain.errors import NotFound
+from domain.shelf import ShelfEntry, ShelfStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AddToShelf:
+    user_id: UUID
+    book_id: UUID
+    status: ShelfStatus = ShelfStatus.WISHLIST
+
+
+class AddToShelfHandler:
+    """Puts a book on the reader's shelf (the wishlist is this with status WISHLIST)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def __call__(self, cmd: AddToShelf) -> ShelfItem:
+        async with self._deps.uow() as uow:
+            book = await uow.books.get(cmd.book_id)
+            if book is None:
+                raise NotFound("book")
+            entry = ShelfEntry.place(cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now())
+            await uow.shelf.add(entry)
+            review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
+            await uow.commit()
+        return ShelfItem(entry, book, review)

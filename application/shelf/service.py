@@ -1,0 +1,43 @@
+"""The shelf use cases and its listing, one method each, every call on a fresh unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from application.deps import Deps
+from application.ports.shelf import ShelfItem
+from application.shelf.add_to_shelf import AddToShelf, AddToShelfHandler
+from application.shelf.remove_from_shelf import RemoveFromShelf, RemoveFromShelfHandler
+from application.shelf.update_entry import UpdateShelfEntry, UpdateShelfEntryHandler
+from domain.shelf import ShelfStatus
+
+
+class ShelfService:
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def add(self, cmd: AddToShelf) -> ShelfItem:
+        return await AddToShelfHandler(self._deps)(cmd)
+
+    async def update(self, cmd: UpdateShelfEntry) -> ShelfItem:
+        return await UpdateShelfEntryHandler(self._deps)(cmd)
+
+    async def remove(self, cmd: RemoveFromShelf) -> None:
+        await RemoveFromShelfHandler(self._deps)(cmd)
+
+    async def page(
+        self, user_id: UUID, *, status: ShelfStatus | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[Sequence[ShelfItem], int]:
+        """The reader's entries, newest first, each with its book and the reader's review."""
+        async with self._deps.uow(read_only=True) as uow:
+            entries, total = await uow.shelf.page(user_id, status=status, limit=limit, offset=offset)
+            book_ids = [entry.book_id for entry in entries]
+            books = {book.id: book for book in await uow.books.get_many(book_ids)}
+            reviews = await uow.reviews.live_of(user_id, book_ids)
+        items = [
+            ShelfItem(entry, books[entry.book_id], reviews.get(entry.book_id))
+            for entry in entries
+            if entry.book_id in books
+        ]
+        return items, total

@@ -1,0 +1,1 @@
+"""Folio's domain: entities, value objects, events and errors. Imports only the standard library."""

@@ -1,0 +1,116 @@
+"""The catalog's aggregate: a book, its price and its stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from domain.errors import Conflict, InvalidField
+from domain.events import DomainEvent
+from domain.money import Money
+
+#: Stock and quantities live in 32-bit integer columns.
+MAX_STOCK = 2**31 - 1
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient-stock"
+    title = "Not enough stock"
+
+
+@dataclass(frozen=True, slots=True)
+class BackInStock(DomainEvent):
+    """A book's stock went from zero to above zero: waiting pre-bookings are due a mail."""
+
+    book_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Genre:
+    id: UUID
+    name: str
+    slug: str
+
+
+@dataclass(eq=False, slots=True)
+class Book:
+    """A title in the catalog. Rating figures are kept by the reviews, never set from outside."""
+
+    id: UUID
+    title: str
+    author: str
+    price: Money
+    created_at: datetime
+    updated_at: datetime
+    stock: int = 0
+    isbn: str | None = None
+    description: str | None = None
+    publisher: str | None = None
+    publication_date: date | None = None
+    pages: int | None = None
+    language: str | None = None
+    genre: Genre | None = None
+    tags: list[str] = field(default_factory=list)
+    rating_counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @property
+    def review_count(self) -> int:
+        return sum(self.rating_counts)
+
+    @property
+    def average_rating(self) -> float | None:
+        count = self.review_count
+        if count == 0:
+            return None
+        total = sum(star * n for star, n in enumerate(self.rating_counts, start=1))
+        return round(total / count, 2)
+
+    def withdraw(self, qty: int) -> None:
+        """Takes `qty` copies out of stock for a sale."""
+        if qty <= 0:
+            raise InvalidField("quantity", "must be at least 1")
+        if qty > self.stock:
+            raise InsufficientStock(f"{self.title}: {self.stock} left")
+        self.stock -= qty
+
+    def set_stock(self, stock: int, *, now: datetime) -> None:
+        """Sets the stock level; going from zero to above zero records BackInStock."""
+        if not 0 <= stock <= MAX_STOCK:
+            raise InvalidField("stock", f"must be between 0 and {MAX_STOCK}")
+        if self.stock == 0 and stock > 0:
+            self.events.append(BackInStock(self.id))
+        self.stock = stock
+        self.updated_at = now
+
+    # Rating figures move only with reviews, in the same transaction (see application/reviews).
+    def add_rating(self, stars: int) -> None:
+        self._count(stars, +1)
+
+    def remove_rating(self, stars: int) -> None:
+        self._count(stars, -1)
+
+    def change_rating(self, old: int, new: int) -> None:
+        self._count(old, -1)
+        self._count(new, +1)
+
+    def _count(self, stars: int, delta: int) -> None:
+        if not 1 <= stars <= len(self.rating_counts):
+            raise InvalidField("rating", "must be between 1 and 5")
+        counts = list(self.rating_counts)
+        if counts[stars - 1] + delta < 0:
+            raise ValueError(f"no {stars}-star rating to remove from {self.id}")
+        counts[stars - 1] += delta
+        self.rating_counts = (counts[0], counts[1], counts[2], counts[3], counts[4])
+
+
+def slugify(name: str) -> str:
+    """The URL form of a genre name: lower-case words joined by hyphens (`Science Fiction` -> `science-fiction`)."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.lower()).split()
+    return "-".join(words)
+
+
+def clean_tags(names: list[str]) -> list[str]:
+    """Tag names as stored: trimmed, blanks dropped, duplicates removed, sorted."""
+    return sorted({name.strip() for name in names if name.strip()})

@@ -1,0 +1,297 @@
+"""Bulk import of books from CSV: the progress of one import and the rules for one row."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from domain.catalog import MAX_STOCK, Book, Genre
+from domain.errors import Conflict, DomainError, InvalidField
+from domain.isbn import normalize_isbn
+from domain.money import Money
+
+REQUIRED_COLUMNS = ("title", "author", "price")
+OPTIONAL_COLUMNS = (
+    "isbn",
+    "publication_date",
+    "genre",
+    "stock",
+    "tags",
+    "description",
+    "publisher",
+    "pages",
+    "language",
+)
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+#: Column sizes of the `books`, `genres` and `tags` tables.
+MAX_LENGTH = {
+    "title": 500,
+    "author": 300,
+    "publisher": 300,
+    "language": 35,
+    "genre": 100,
+    "description": 10_000,
+    "tags": 2_000,
+    "price": 40,
+}
+MAX_TAG_LENGTH = 50
+MAX_TAGS = 30
+#: Errors kept in the progress record; later ones are only counted.
+MAX_REPORTED_ERRORS = 1000
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload-too-large"
+    title = "Payload too large"
+
+
+class ImportBusy(Conflict):
+    """Another worker holds the import's lease; try again once it has run out."""
+
+
+class ImportConflict(Conflict):
+    """A batch collided with a concurrent write (an ISBN or name taken meanwhile); it can be retried."""
+
+
+class ImportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass(eq=False, slots=True)
+class ImportProgress:
+    """Where one import stands; a running import renews `heartbeat_at` or is seen as stopped."""
+
+    id: UUID
+    filename: str
+    created_at: datetime
+    total_rows: int = 0
+    status: ImportStatus = ImportStatus.PENDING
+    processed_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    failed_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    reason: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED}
+
+    def start(self, now: datetime) -> None:
+        if self.status is not ImportStatus.PENDING:
+            raise Conflict(f"the import is {self.status}")
+        self.status = ImportStatus.RUNNING
+        self.started_at = self.heartbeat_at = now
+
+    def rows_failed(self, errors: Sequence[RowError]) -> None:
+        self.failed_rows += len(errors)
+        self.processed_rows += len(errors)
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+
+    def rows_written(self, *, created: int, updated: int, now: datetime) -> None:
+        self.created += created
+        self.updated += updated
+        self.processed_rows += created + updated
+        self.heartbeat_at = now
+
+    def complete(self, now: datetime) -> None:
+        self.status = ImportStatus.COMPLETED
+        self.finished_at = self.heartbeat_at = now
+
+    def fail(self, reason: str, now: datetime) -> None:
+        self.status = ImportStatus.FAILED
+        self.reason = reason
+        self.finished_at = self.heartbeat_at = now
+
+    def stalled(self, now: datetime, lease: timedelta) -> bool:
+        """Running, but no heartbeat within the lease: its worker is gone."""
+        beat = self.heartbeat_at or self.created_at
+        return self.status is ImportStatus.RUNNING and now - beat > lease
+
+    def give_up(self) -> None:
+        """Marks a stalled import failed, finished when its worker was last heard of."""
+        self.fail(self._stopped_reason(), self.heartbeat_at or self.created_at)
+
+    def _stopped_reason(self) -> str:
+        beat = self.heartbeat_at or self.created_at
+        return (
+            f"the worker running this import stopped (last heartbeat {beat.isoformat()}) after "
+            f"{self.processed_rows} rows; rows written so far stay, import the file again to finish "
+            "(rows with an ISBN then update the books already created)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BookRecord:
+    """One valid CSV row. None means the cell was empty or its column absent: kept as is on update."""
+
+    title: str
+    author: str
+    price: Money
+    isbn: str | None = None
+    publication_date: date | None = None
+    genre: str | None = None
+    stock: int | None = None
+    tags: tuple[str, ...] | None = None
+    description: str | None = None
+    publisher: str | None = None
+    pages: int | None = None
+    language: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Title and author as compared for duplicates (case-insensitive)."""
+        return self.title.lower(), self.author.lower()
+
+    def new_book(self, book_id: UUID, genre: Genre | None, now: datetime) -> Book:
+        return Book(
+            id=book_id,
+            title=self.title,
+            author=self.author,
+            price=self.price,
+            created_at=now,
+            updated_at=now,
+            stock=self.stock or 0,
+            isbn=self.isbn,
+            description=self.description,
+            publisher=self.publisher,
+            publication_date=self.publication_date,
+            pages=self.pages,
+            language=self.language,
+            genre=genre,
+            tags=sorted(self.tags or ()),
+        )
+
+    def apply_to(self, book: Book, genre: Genre | None, now: datetime) -> None:
+        """Overwrites the book with the row's non-empty cells; a stock change may record BackInStock."""
+        book.title, book.author, book.price = self.title, self.author, self.price
+        for name in ("description", "publisher", "publication_date", "pages", "language"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(book, name, value)
+        if genre is not None:
+            book.genre = genre
+        if self.tags is not None:
+            book.tags = sorted(self.tags)
+        if self.stock is not None:
+            book.set_stock(self.stock, now=now)
+        book.updated_at = now
+
+
+def parse_header(cells: Sequence[str]) -> list[str]:
+    """The lower-cased column names; a missing required column or a repeated one is an InvalidField."""
+    names = [cell.strip().lower() for cell in cells]
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        raise InvalidField(
+            "file",
+            f"the header row lacks the required column(s) {', '.join(missing)} "
+            f"(the first line must name the columns: {', '.join(REQUIRED_COLUMNS)} and optionally "
+            f"{', '.join(OPTIONAL_COLUMNS)})",
+        )
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise InvalidField("file", f"the header row repeats the column(s) {', '.join(repeated)}")
+    return names
+
+
+def _text(cells: Mapping[str, str], name: str) -> str | None:
+    value = cells.get(name, "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_LENGTH[name]:
+        raise InvalidField(name, f"must be at most {MAX_LENGTH[name]} characters")
+    return value
+
+
+def _required(cells: Mapping[str, str], name: str) -> str:
+    value = _text(cells, name)
+    if value is None:
+        raise InvalidField(name, "is required")
+    return value
+
+
+def _count(cells: Mapping[str, str], name: str) -> int | None:
+    raw = cells.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidField(name, "must be a whole number from 0")
+    value = int(raw)
+    if value > MAX_STOCK:
+        raise InvalidField(name, f"must be at most {MAX_STOCK}")
+    return value
+
+
+def _date(cells: Mapping[str, str], name: str) -> date | None:
+    raw = cells.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if not _DATE.fullmatch(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidField(name, "must be a date as YYYY-MM-DD") from None
+
+
+def _tags(cells: Mapping[str, str]) -> tuple[str, ...] | None:
+    raw = _text(cells, "tags")
+    if raw is None:
+        return None
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split("|") if part.strip()))
+    if len(names) > MAX_TAGS:
+        raise InvalidField("tags", f"at most {MAX_TAGS} tags")
+    for name in names:
+        if len(name) > MAX_TAG_LENGTH:
+            raise InvalidField("tags", f"a tag is at most {MAX_TAG_LENGTH} characters")
+    return names
+
+
+def parse_row(cells: Mapping[str, str]) -> BookRecord:
+    """Validates one row (column name -> cell text); the first broken rule is an InvalidField."""
+    raw_isbn = cells.get("isbn", "").strip()
+    return BookRecord(
+        title=_required(cells, "title"),
+        author=_required(cells, "author"),
+        price=Money.of(_required(cells, "price"), field="price"),
+        isbn=normalize_isbn(raw_isbn) if raw_isbn else None,
+        publication_date=_date(cells, "publication_date"),
+        genre=_text(cells, "genre"),
+        stock=_count(cells, "stock"),
+        tags=_tags(cells),
+        description=_text(cells, "description"),
+        publisher=_text(cells, "publisher"),
+        pages=_count(cells, "pages"),
+        language=_text(cells, "language"),
+    )
+
+
+def slugify(name: str) -> str:
+    """A URL slug for a genre name: ASCII letters and digits joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug:  # a name with no ASCII letters still needs a stable, distinct slug
+        slug = "genre-" + hashlib.sha1(name.lower().encode(), usedforsecurity=False).hexdigest()[:10]
+    return slug[:120]

@@ -1,0 +1,278 @@
+"""The composition root: builds adapters from settings and wires them to the use cases.
+
+Nothing is built at import time. Tests pass any port to override it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from valkey.asyncio import Valkey
+
+from adapters.dramatiq.broker import MAIL_QUEUE
+from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
+from adapters.memory.catalog_cache import MemoryCatalogCache
+from adapters.memory.catalog_reads import MemoryCatalogReads
+from adapters.memory.imports import InProcessImportQueue, MemoryImportProgressStore
+from adapters.memory.rate_limit import MemoryRateLimiter
+from adapters.memory.tokens import MemoryTokenStore
+from adapters.memory.uow import MemoryUowFactory
+from adapters.payments.simulated import SimulatedPaymentGateway
+from adapters.security.jwt import JwtAccessTokens
+from adapters.security.passwords import PwdlibPasswordHasher
+from adapters.sql.engine import make_engine, ping
+from adapters.sql.search_postgres import PostgresCatalogReads
+from adapters.sql.search_sqlite import SqliteCatalogReads
+from adapters.sql.stats import outbox_backlog, pool_use
+from adapters.sql.uow import SqlUowFactory
+from adapters.system import SystemClock
+from adapters.valkey.catalog_cache import ValkeyCatalogCache
+from adapters.valkey.client import make_client
+from adapters.valkey.client import ping as ping_valkey
+from adapters.valkey.imports import ValkeyImportProgressStore
+from adapters.valkey.rate_limit import ValkeyRateLimiter
+from adapters.valkey.stats import queue_depth
+from adapters.valkey.tokens import ValkeyTokenStore
+from application.catalog.service import CatalogService
+from application.commerce.service import CommerceService
+from application.delivery.relay_outbox import RelayOnCommit
+from application.delivery.service import MailService
+from application.deps import Deps, Policy, RateLimits
+from application.events import event_handlers
+from application.identity.service import IdentityService
+from application.imports.service import ImportService
+from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
+from application.ports.clock import Clock
+from application.ports.commerce import PaymentGateway
+from application.ports.imports import ImportProgressStore, ImportQueue
+from application.ports.mail import Mailer
+from application.ports.outbox import Publisher
+from application.ports.rate_limit import RateLimiter
+from application.ports.security import PasswordHasher
+from application.ports.tokens import TokenStore
+from application.ports.uow import UowFactory
+from application.reviews.service import ReviewsService
+from application.shelf.service import ShelfService
+from entrypoints.probes import ScrapeGauge
+from entrypoints.settings import Settings
+from entrypoints.worker.wiring import build_mail
+
+log = logging.getLogger("folio")
+
+
+@dataclass
+class Services:
+    """What the driving adapters call: one facade per capability, over one set of ports."""
+
+    settings: Settings
+    deps: Deps
+    valkey: Valkey | None
+    identity: IdentityService
+    shelf: ShelfService
+    reviews: ReviewsService
+    commerce: CommerceService
+    imports: ImportService
+    catalog: CatalogService
+    mail: MailService
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
+    gauges: dict[str, ScrapeGauge] = field(default_factory=dict)
+    #: Background work this process runs while the app runs (the embedded mail worker).
+    _starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def readiness(self, *, within: float = 2.0) -> dict[str, bool]:
+        """Asks each backing service to answer; a failure or a slow answer is False."""
+
+        async def check(name: str, probe: Callable[[], Awaitable[None]]) -> bool:
+            try:
+                async with asyncio.timeout(within):
+                    await probe()
+            except Exception as exc:
+                log.warning("readiness check %s failed: %s", name, type(exc).__name__)
+                return False
+            return True
+
+        names = list(self._checks)
+        results = await asyncio.gather(*(check(n, self._checks[n]) for n in names))
+        return dict(zip(names, results, strict=True))
+
+    async def start(self) -> None:
+        """Starts the background work of this process; `aclose` stops it."""
+        for start in self._starters:
+            await start()
+
+    async def aclose(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            await close()
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        access_token_ttl=settings.access_token_ttl,
+        refresh_token_ttl=settings.refresh_token_ttl,
+        require_verified_email=settings.require_verified_email,
+        public_url=settings.public_url.rstrip("/"),
+        currency=settings.currency,
+        payment_limit=settings.payment_limit,
+        rate_limits=RateLimits(
+            login_per_email=settings.rate_limit_login_per_email,
+            login_per_address=settings.rate_limit_login_per_address,
+            forgot_per_email=settings.rate_limit_forgot_per_email,
+            reset_per_email=settings.rate_limit_reset_per_email,
+        ),
+        import_batch_size=settings.import_batch_size,
+        import_lease_seconds=settings.import_lease_seconds,
+    )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    uow: UowFactory | None = None,
+    tokens: TokenStore | None = None,
+    rate_limiter: RateLimiter | None = None,
+    hasher: PasswordHasher | None = None,
+    clock: Clock | None = None,
+    payments: PaymentGateway | None = None,
+    import_queue: ImportQueue | None = None,
+    publisher: Publisher | None = None,
+    mailer: Mailer | None = None,
+) -> Services:
+    closers: list[Callable[[], Awaitable[None]]] = []
+    checks: dict[str, Callable[[], Awaitable[None]]] = {}
+    gauges: dict[str, ScrapeGauge] = {}
+    if uow is None:
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        closers.append(engine.dispose)
+        checks["database"] = lambda: ping(engine)
+        uow = SqlUowFactory(engine, handlers=event_handlers())
+        gauges.update(database_gauges(engine))
+    valkey: Valkey | None = None
+    if settings.valkey_url is not None:
+        valkey = make_client(settings.valkey_url)
+        closers.append(valkey.aclose)
+        checks["valkey"] = lambda: ping_valkey(valkey)
+    clock = clock or SystemClock()
+    if tokens is None:
+        tokens = MemoryTokenStore() if valkey is None else ValkeyTokenStore(valkey, settings.valkey_prefix)
+    if rate_limiter is None:
+        rate_limiter = MemoryRateLimiter(clock) if valkey is None else ValkeyRateLimiter(valkey, settings.valkey_prefix)
+    if hasher is None:
+        hasher = PwdlibPasswordHasher(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost)
+    policy = policy_from(settings)
+    if payments is None:
+        payments = SimulatedPaymentGateway(policy.payment_limit)
+    # mail (issue 3): units of work hand what they queued to the relay right after their commit
+    mail = build_mail(settings, publisher=publisher, mailer=mailer)
+    if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
+        import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
+    import_progress, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
+    relay_on_commit = RelayOnCommit()
+    if getattr(uow, "publisher", False) is None:
+        uow.publisher = relay_on_commit  # type: ignore[union-attr]
+    deps = Deps(
+        uow=uow,
+        clock=clock,
+        hasher=hasher,
+        access_tokens=JwtAccessTokens(settings.jwt_secret, clock, algorithm=settings.jwt_algorithm),
+        tokens=tokens,
+        rate_limiter=rate_limiter,
+        policy=policy,
+        payments=payments,
+        import_progress=import_progress,
+        import_queue=import_queue or in_process_imports,
+        catalog_reads=catalog_reads(uow, closers),
+        catalog_cache=catalog_cache(settings, valkey),
+        mail=mail.ports,
+    )
+    relay_on_commit.bind(deps)
+    services = Services(
+        settings=settings,
+        deps=deps,
+        valkey=valkey,
+        identity=IdentityService(deps),
+        shelf=ShelfService(deps),
+        reviews=ReviewsService(deps),
+        commerce=CommerceService(deps),
+        imports=ImportService(deps),
+        catalog=CatalogService(deps),
+        mail=MailService(deps),
+        _closers=closers,
+        _checks=checks,
+        gauges=gauges,
+    )
+    if valkey is not None:
+        queues = (MAIL_QUEUE, IMPORT_QUEUE)
+        namespace = f"{settings.valkey_prefix}dramatiq"
+        gauges["folio_dramatiq_queue_depth"] = ScrapeGauge(
+            "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
+        )
+    if mail.embedded is not None:
+        from entrypoints.worker.embedded import EmbeddedWorker
+
+        embedded = EmbeddedWorker(settings, *mail.embedded, threads=min(settings.worker_threads, 4))
+        services._starters.append(embedded.start)
+        closers.append(embedded.stop)
+    if in_process_imports is not None:
+        in_process_imports.bind(services.imports.run)
+    return services
+
+
+def _import_ports(
+    settings: Settings,
+    valkey: Valkey | None,
+    queue: ImportQueue | None,
+    closers: list[Callable[[], Awaitable[None]]],
+) -> tuple[ImportProgressStore, InProcessImportQueue | None]:
+    """CSV import: progress in Valkey when configured; without a queue given, imports run in this process."""
+    progress: ImportProgressStore = (
+        MemoryImportProgressStore() if valkey is None else ValkeyImportProgressStore(valkey, settings.valkey_prefix)
+    )
+    in_process = None
+    if queue is None:
+        in_process = InProcessImportQueue()
+        closers.append(in_process.aclose)
+    return progress, in_process
+
+
+def database_gauges(engine: AsyncEngine) -> dict[str, ScrapeGauge]:
+    """Operations: this process's pool use and the unsent mail backlog, read when `/metrics` is scraped."""
+
+    async def pool() -> dict[str, float]:
+        return pool_use(engine)
+
+    return {
+        "folio_db_pool_connections": ScrapeGauge(
+            "Database connections of the answering process's pool, by state", pool, label="state"
+        ),
+        "folio_outbox_backlog": ScrapeGauge("Outbox mails committed but not yet sent", lambda: outbox_backlog(engine)),
+    }
+
+
+# -- catalog ---------------------------------------------------------------------------------------
+def catalog_reads(uow: UowFactory, closers: list[Callable[[], Awaitable[None]]]) -> CatalogReads | None:
+    """The catalog's read side on the same store as the units of work."""
+    if isinstance(uow, SqlUowFactory):
+        if uow.engine.dialect.name == "postgresql":
+            reads = PostgresCatalogReads(uow.engine)
+            closers.append(reads.dispose)
+            return reads
+        return SqliteCatalogReads(uow.engine)
+    if isinstance(uow, MemoryUowFactory):
+        return MemoryCatalogReads(uow.store)
+    return None
+
+
+def catalog_cache(settings: Settings, valkey: Valkey | None) -> CatalogCache:
+    """Valkey when configured (shared by every process), else in-process; off with FOLIO_CATALOG_CACHE=false."""
+    if not settings.catalog_cache:
+        return NoCatalogCache()
+    if valkey is not None:
+        return ValkeyCatalogCache(valkey, settings.valkey_prefix)
+    return MemoryCatalogCache()

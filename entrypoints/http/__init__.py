@@ -1,0 +1,1 @@
+"""The Litestar HTTP app: thin controllers over the use cases."""

@@ -1,0 +1,122 @@
+"""`create_app(services)`: the Litestar application over a set of wired services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.bootstrap import Services
+from entrypoints.http.auth import BearerAuthMiddleware, provide_optional_principal, provide_principal
+from entrypoints.http.controllers.admin_users import AdminUsersController
+from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.catalog import CATALOG_ROUTES
+from entrypoints.http.controllers.commerce import (
+    AdminOrdersController,
+    CartController,
+    OrdersController,
+    PreBookingsController,
+)
+from entrypoints.http.controllers.health import HealthController
+from entrypoints.http.controllers.imports import ImportController
+from entrypoints.http.controllers.mail import MailAdminController
+from entrypoints.http.controllers.reviews import (
+    BookReviewsController,
+    ReviewsController,
+    UserReviewsController,
+)
+from entrypoints.http.controllers.shelf import ShelfController, WishlistController
+from entrypoints.http.controllers.users import MeController
+from entrypoints.http.edge import cors_config, harden, security_headers
+from entrypoints.http.metrics import HttpMetrics, MetricsController
+from entrypoints.http.middleware import add_request_id
+from entrypoints.http.openapi_docs import document_edge_problems
+from entrypoints.http.problems import exception_handlers
+from entrypoints.logs import flush_logs
+
+API_PREFIX = "/api/v1"
+MAX_BODY = 1024 * 1024  # one MiB for JSON bodies; uploads set their own limit
+
+
+def api_routes() -> list[Any]:
+    """Every controller under `/api/v1`."""
+    return [
+        AuthController,
+        MeController,
+        AdminUsersController,
+        # reading tracker
+        ShelfController,
+        WishlistController,
+        BookReviewsController,
+        ReviewsController,
+        UserReviewsController,
+        # commerce
+        CartController,
+        OrdersController,
+        AdminOrdersController,
+        PreBookingsController,
+        # catalog
+        *CATALOG_ROUTES,
+        # mail
+        MailAdminController,
+        # CSV import
+        ImportController,
+    ]
+
+
+def create_app(services: Services, *, debug: bool = False) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await services.start()  # the embedded mail worker, when there is no Valkey
+        try:
+            yield
+        finally:
+            await services.aclose()
+            flush_logs()
+
+    async def provide_services() -> Services:
+        return services
+
+    metrics = HttpMetrics()
+
+    async def provide_metrics() -> HttpMetrics:
+        return metrics
+
+    api = Router(path=API_PREFIX, route_handlers=api_routes())
+    app = Litestar(
+        route_handlers=[api, HealthController, MetricsController],
+        state=State({"services": services}),
+        dependencies={
+            "services": Provide(provide_services, use_cache=True),
+            "principal": Provide(provide_principal),
+            "maybe_principal": Provide(provide_optional_principal),
+            "http_metrics": Provide(provide_metrics, use_cache=True),
+        },
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"])],
+        before_send=[add_request_id, security_headers(services.settings)],
+        cors_config=cors_config(services.settings),
+        exception_handlers=exception_handlers,  # type: ignore[arg-type]
+        request_max_body_size=MAX_BODY,
+        openapi_config=OpenAPIConfig(
+            title="Folio API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+        ),
+        lifespan=[lifespan],
+        logging_config=None,  # configured once by the entry point (entrypoints.logs), not by Litestar
+        debug=debug,
+    )
+    document_edge_problems(app)
+    return harden(app, services.settings, metrics)

@@ -1,0 +1,17 @@
+"""ASGI entry for servers: `entrypoints.http.asgi:create` (a factory, so nothing is built at import)."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.logs import configure_logging
+from entrypoints.settings import load_settings
+
+
+def create() -> Litestar:
+    """Runs in every server worker process: its own logging, pools and clients."""
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(bootstrap(settings))

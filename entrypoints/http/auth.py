@@ -1,0 +1,65 @@
+"""Bearer authentication: a middleware that knows who calls, guards that decide who may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from application.identity.tokens import Principal
+from entrypoints.bootstrap import Services
+
+#: What a route that needs a signed-in caller declares in OpenAPI.
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+_MAX_TOKEN = 4096
+
+
+def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
+    services: Services = connection.app.state.services
+    return services
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Sets `connection.user` to the caller's Principal, or None when no valid token was sent."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        principal: Principal | None = None
+        if scheme.lower() == "bearer" and 0 < len(token) <= _MAX_TOKEN:
+            principal = await services_of(connection).identity.authenticate(token.strip())
+        return AuthenticationResult(user=principal, auth=token if principal else None)
+
+
+def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise NotAuthorizedException("A valid bearer access token is required")
+    return principal
+
+
+def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    _principal(connection)
+
+
+def requires_moderator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _principal(connection).is_moderator:
+        raise PermissionDeniedException("Moderators only")
+
+
+def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _principal(connection).is_admin:
+        raise PermissionDeniedException("Admins only")
+
+
+async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The signed-in caller; use on routes guarded by `requires_user` or stricter."""
+    return _principal(request)
+
+
+async def provide_optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    principal = request.scope.get("user")
+    return principal if isinstance(principal, Principal) else None

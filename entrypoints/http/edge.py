@@ -1,0 +1,168 @@
+"""The edge: trusted hosts, CORS, security headers, and one log line plus metrics per request.
+
+`harden(app, ...)` wraps the whole ASGI handler (not route middleware), so unknown routes, refused hosts,
+CORS preflights and errors are logged, counted and given the same headers as everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.middleware import request_id
+from entrypoints.http.problems import PROBLEM_JSON, Problem
+from entrypoints.settings import Settings
+
+access_log = logging.getLogger("folio.access")
+
+#: A JSON API renders nothing: no scripts, frames, forms or plugins.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#: The /schema docs page (Scalar) loads its script and styles from a CDN and reads the schema from here.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com https://fonts.scalar.com; "
+    "img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key", "If-None-Match"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Location", "ETag", "Retry-After", "WWW-Authenticate"]
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Browsers on the listed origins may call the API; none listed means no cross-origin access."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        allow_credentials=False,  # bearer tokens, never cookies
+        max_age=600,
+    )
+
+
+def security_headers(settings: Settings) -> Any:
+    """A `before_send` hook setting the security headers on every response."""
+    hsts = settings.public_url.lower().startswith("https://")
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        path = scope.get("path", "")
+        docs_page = path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
+        headers["Content-Security-Policy"] = DOCS_CSP if docs_page else API_CSP
+        if hsts:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+    return add_security_headers
+
+
+def _hostname(host: str) -> str:
+    """The Host header without its port (`[::1]:8000` -> `[::1]`)."""
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0]
+
+
+class TrustedHosts(AllowedHostsMiddleware):
+    """Refuses a request whose Host header is not allowed, with a 400 problem document."""
+
+    _REFUSAL = msgspec.json.encode(
+        Problem("/problems/bad-request", "Bad request", 400, "The Host header names a host this server does not serve")
+    )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allowed_hosts_regex is None or scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        host = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), "")
+        if host and self.allowed_hosts_regex.fullmatch(_hostname(host)):
+            await self.app(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(self._REFUSAL))],
+            }
+        )
+        await send({"type": "http.response.body", "body": self._REFUSAL, "more_body": False})
+
+
+class Observe:
+    """Times each HTTP request; logs one line and counts it by route template and status."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.pid = os.getpid()  # built by the factory inside each server worker: names who answered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        rid = request_id(scope)
+        status = 500
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            self._record(scope, rid, status, time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    def _record(self, scope: Scope, rid: str, status: int, seconds: float) -> None:
+        route = scope.get("path_template")
+        method = str(scope.get("method", "GET"))
+        self.metrics.observe(method, route, status, seconds)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %s %.1fms",
+                method,
+                route or "<unmatched>",
+                status,
+                seconds * 1000,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "request_id": rid,
+                    "pid": self.pid,
+                },
+            )
+
+
+def harden(app: Litestar, settings: Settings, metrics: HttpMetrics) -> Litestar:
+    """Wraps the app's ASGI handler: host check inside, timing outside, so refusals are logged too."""
+    handler: ASGIApp = app.asgi_handler
+    if settings.allowed_hosts and "*" not in settings.allowed_hosts:
+        handler = TrustedHosts(handler, AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)))
+    app.asgi_handler = Observe(handler, metrics)
+    return app

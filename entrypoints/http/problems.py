@@ -1,0 +1,170 @@
+"""RFC 9457 problem documents for every error, and their OpenAPI descriptions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    ValidationException,
+)
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import DomainError, InvalidField, NotFound, RateLimited, Unauthorized
+
+log = logging.getLogger("folio.http")
+
+PROBLEM_JSON = "application/problem+json"
+
+#: HTTP status of each problem type a DomainError may carry; anything else is 409.
+STATUS_BY_CODE: dict[str, int] = {
+    "validation": 422,
+    "weak-password": 422,
+    "cart-empty": 422,
+    "unauthorized": 401,
+    "invalid-credentials": 401,
+    "token-reused": 401,
+    "forbidden": 403,
+    "account-inactive": 403,
+    "email-not-verified": 403,
+    "not-eligible-to-review": 403,
+    "not-found": 404,
+    "invalid-code": 400,
+    "payment-failed": 402,
+    "rate-limited": 429,
+    "payload-too-large": 413,
+}
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    429: "rate-limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    slug = slug or _SLUGS.get(status, "error")
+    body = Problem(f"/problems/{slug}", title or _TITLES.get(status, "Error"), status, detail, errors)
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    status = STATUS_BY_CODE.get(exc.code, 409)
+    headers: dict[str, str] = {}
+    errors = None
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, InvalidField):
+        errors = [FieldError(exc.field, exc.message)]
+    if isinstance(exc, NotFound):
+        return problem(404, exc.detail)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(status, exc.detail, slug=exc.code, title=exc.title, errors=errors, headers=headers)
+
+
+def _field_of(item: dict[str, Any]) -> str:
+    key = str(item.get("key") or "")
+    return "body" if key in {"", "data"} else key
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        errors = [FieldError(_field_of(item), str(item.get("message", "invalid"))) for item in extra]
+        return problem(422, "The request did not validate", errors=errors or None)
+    if isinstance(exc, NotAuthorizedException):
+        return problem(401, exc.detail or "Authentication required", slug="unauthorized")
+    status = exc.status_code
+    headers = dict((exc.headers or {}).items())
+    if isinstance(exc, MethodNotAllowedException):
+        return problem(405, f"{request.method} is not allowed here", headers=headers)
+    if status == 400:
+        detail = exc.detail if "JSON" in (exc.detail or "") else "The request could not be read"
+        return problem(400, detail)
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        return problem(status, _TITLES.get(status, "Server error"), headers=headers)
+    return problem(status, exc.detail or _TITLES.get(status, "Error"), headers=headers)
+
+
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Problem]:
+    # A constraint the use case did not foresee (a race): the write is refused, nothing is lost.
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+    return problem(409, "The change conflicts with the current state; nothing was changed")
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "Something went wrong on our side; it has been logged")
+
+
+exception_handlers: dict[type[Exception], Any] = {
+    DomainError: _domain_error,
+    HTTPException: _http_error,
+    IntegrityError: _integrity_error,
+    Exception: _unexpected,
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI descriptions of the problem documents a route may answer with."""
+    return {
+        status: ResponseSpec(data_container=Problem, description=_TITLES.get(status, "Error"), media_type=PROBLEM_JSON)
+        for status in statuses
+    }

@@ -1,0 +1,1 @@
+"""Request and response bodies (msgspec Structs), bounded to what the database holds."""

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+from application.ports.catalog import GenreCount
+from domain.catalog import MAX_STOCK, Book, Genre
+
+
+class GenreRef(msgspec.Struct):
+    id: UUID
+    name: str
+    slug: str
+
+    @classmethod
+    def of(cls, genre: Genre) -> GenreRef:
+        return cls(genre.id, genre.name, genre.slug)
+
+
+class BookOut(msgspec.Struct):
+    """A book as every endpoint shows it (shelf entries and pre-bookings embed it too)."""
+
+    id: UUID
+    title: str
+    author: str
+    isbn: str | None
+    description: str | None
+    publisher: str | None
+    publication_date: date | None
+    pages: int | None
+    language: str | None
+    genre: GenreRef | None
+    tags: list[str]
+    price: str
+    stock: int
+    average_rating: float | None
+    review_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, book: Book) -> BookOut:
+        return cls(
+            id=book.id,
+            title=book.title,
+            author=book.author,
+            isbn=book.isbn,
+            description=book.description,
+            publisher=book.publisher,
+            publication_date=book.publication_date,
+            pages=book.pages,
+            language=book.language,
+            genre=None if book.genre is None else GenreRef.of(book.genre),
+            tags=list(book.tags),
+            price=str(book.price),
+            stock=book.stock,
+            average_rating=book.average_rating,
+            review_count=book.review_count,
+            created_at=book.created_at,
+            updated_at=book.updated_at,
+        )
+
+
+# -- catalog endpoints -----------------------------------------------------------------------------
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Author = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+Price = Annotated[str, msgspec.Meta(max_length=32, description='A decimal string, e.g. "29.99"')]
+Isbn = Annotated[str, msgspec.Meta(max_length=32)]
+Text = Annotated[str, msgspec.Meta(max_length=20_000)]
+Publisher = Annotated[str, msgspec.Meta(max_length=300)]
+Pages = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+Language = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+Tags = Annotated[list[TagName], msgspec.Meta(max_length=50)]
+Stock = Annotated[int, msgspec.Meta(ge=0, le=MAX_STOCK)]
+
+
+class BookIn(msgspec.Struct, forbid_unknown_fields=False):
+    title: Title
+    author: Author
+    price: Price
+    isbn: Isbn | None = None
+    description: Text | None = None
+    publisher: Publisher | None = None
+    publication_date: date | None = None
+    pages: Pages | None = None
+    language: Language | None = None
+    genre: Slug | None = None
+    tags: Tags = msgspec.field(default_factory=list)
+    stock: Stock = 0
+
+
+class BookPatch(msgspec.Struct, forbid_unknown_fields=False):
+    """Only the fields sent change; `null` clears an optional one."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    author: Author | msgspec.UnsetType = msgspec.UNSET
+    price: Price | msgspec.UnsetType = msgspec.UNSET
+    isbn: Isbn | msgspec.UnsetType | None = msgspec.UNSET
+    description: Text | msgspec.UnsetType | None = msgspec.UNSET
+    publisher: Publisher | msgspec.UnsetType | None = msgspec.UNSET
+    publication_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    pages: Pages | msgspec.UnsetType | None = msgspec.UNSET
+    language: Language | msgspec.UnsetType | None = msgspec.UNSET
+    genre: Slug | msgspec.UnsetType | None = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType | None = msgspec.UNSET
+    stock: Stock | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not msgspec.UNSET}
+
+
+class BookPage(msgspec.Struct):
+    """A page of books: `{items, total, limit, offset}` (a concrete `Page[BookOut]`; the generic
+    `Page[T]` does not survive OpenAPI generation under `from __future__ import annotations`)."""
+
+    items: list[BookOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class StockIn(msgspec.Struct):
+    stock: Stock
+
+
+class BookDetailOut(BookOut):
+    rating_distribution: dict[str, int] = msgspec.field(default_factory=dict)
+
+    @classmethod
+    def detail(cls, book: Book) -> BookDetailOut:
+        base = BookOut.of(book)
+        values = {name: getattr(base, name) for name in BookOut.__struct_fields__}
+        distribution = {str(star): n for star, n in enumerate(book.rating_counts, start=1)}
+        return cls(**values, rating_distribution=distribution)
+
+
+class GenreIn(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class GenreOut(msgspec.Struct):
+    id: UUID
+    name: str
+    slug: str
+    book_count: int
+
+    @classmethod
+    def of(cls, genre: GenreCount) -> GenreOut:
+        return cls(genre.id, genre.name, genre.slug, genre.book_count)
+
+
+class TagOut(msgspec.Struct):
+    name: str
+    book_count: int

@@ -1,0 +1,90 @@
+"""Running the ASGI app under a production server with several worker processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from entrypoints.logs import flush_logs
+
+log = logging.getLogger("folio.serve")
+
+FACTORY = "entrypoints.http.asgi:create"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_metrics_dir(var_dir: Path) -> Path:
+    """A fresh directory where every worker writes its Prometheus counters (stale files would add up).
+
+    Must run before anything imports prometheus_client: the library picks its storage at import.
+    """
+    path = Path(os.environ.get(MULTIPROC_ENV) or var_dir / "prometheus")
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # only prometheus-client's files: the directory may be the operator's
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def run_server(server: str, host: str, port: int, workers: int, graceful_timeout: int) -> None:
+    """Serves until SIGINT/SIGTERM; then the server stops accepting, drains requests in flight, and each
+    worker's lifespan shutdown closes its pools and flushes its logs."""
+    log.info("serving on http://%s:%s with %s %s worker(s)", host, port, workers, server)
+    try:
+        if server == "uvicorn":
+            _uvicorn(host, port, workers, graceful_timeout)
+        else:
+            _granian(host, port, workers, graceful_timeout)
+    finally:
+        log.info("server stopped")
+        flush_logs()
+
+
+# Granian's own lines (start, workers, shutdown) go to the root logger, so they are structured too.
+_GRANIAN_LOGS = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {},
+    "handlers": {},
+    "loggers": {
+        "_granian": {"handlers": [], "propagate": True},
+        "granian.access": {"handlers": [], "propagate": True},
+    },
+}
+
+
+def _granian(host: str, port: int, workers: int, graceful_timeout: int) -> None:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(
+        FACTORY,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=False,  # Folio logs one structured line per request itself
+        log_dictconfig=_GRANIAN_LOGS,
+        respawn_failed_workers=True,
+        workers_kill_timeout=graceful_timeout,
+    ).serve()
+
+
+def _uvicorn(host: str, port: int, workers: int, graceful_timeout: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,  # keep the structured logging set up by the entry point
+        lifespan="on",
+        timeout_graceful_shutdown=graceful_timeout,
+        server_header=False,
+        proxy_headers=False,
+    )

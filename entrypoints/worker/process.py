@@ -1,0 +1,30 @@
+"""A `folio worker` process: the broker module Dramatiq's CLI loads in each worker process.
+
+Importing it configures the broker from settings, then imports the actor modules.
+"""
+
+from __future__ import annotations
+
+from dramatiq import Broker
+
+from adapters.dramatiq.broker import PatientAsyncIO, make_broker
+from entrypoints.settings import Settings, load_settings
+from entrypoints.worker import install_broker
+from entrypoints.worker.lifecycle import FolioServices
+
+
+def worker_broker(settings: Settings) -> Broker:
+    if settings.valkey_url is None:
+        raise RuntimeError("folio worker needs FOLIO_VALKEY_URL (without it, folio serve runs its own worker)")
+    broker = make_broker(
+        settings.valkey_url,
+        prefix=settings.valkey_prefix,
+        min_backoff_ms=settings.mail_retry_backoff * 1000,
+        heartbeat_timeout_ms=settings.worker_heartbeat_timeout * 1000,
+    )
+    broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
+    return broker
+
+
+broker = worker_broker(load_settings())
+install_broker(broker)

@@ -1,0 +1,100 @@
+"""The reading tracker's ports, run against the in-memory fakes and the SQL adapters alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from adapters.memory.uow import MemoryUowFactory
+from application.events import event_handlers
+from domain.reviews import AlreadyReviewed, Review
+from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
+from entrypoints.bootstrap import Services, bootstrap
+from tests.support.builders import T0, add_book, add_user
+from tests.support.settings import make_settings
+from tests.support.shelf import record_purchase
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the in-memory fakes, else a database URL (its fixtures are set up outside the event loop)."""
+    if request.param == "memory":
+        return None
+    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    return url
+
+
+@pytest.fixture
+async def backend(store_url: str | None, tmp_path: Path) -> AsyncIterator[Services]:
+    if store_url is None:
+        wired = bootstrap(make_settings(tmp_path / "var"), uow=MemoryUowFactory(handlers=event_handlers()))
+    else:
+        wired = bootstrap(make_settings(tmp_path / "var", database_url=store_url))
+    yield wired
+    await wired.aclose()
+
+
+async def test_only_a_confirmed_order_of_that_book_by_that_user_is_a_purchase(backend: Services) -> None:
+    buyer, other = await add_user(backend), await add_user(backend)
+    bought, not_bought, failed = await add_book(backend), await add_book(backend), await add_book(backend)
+    await record_purchase(backend, buyer.id, bought.id)
+    await record_purchase(backend, buyer.id, failed.id, status="PAYMENT_FAILED")
+    async with backend.deps.uow(read_only=True) as uow:
+        assert await uow.purchases.has_bought(buyer.id, bought.id)
+        assert not await uow.purchases.has_bought(buyer.id, not_bought.id)
+        assert not await uow.purchases.has_bought(buyer.id, failed.id)
+        assert not await uow.purchases.has_bought(other.id, bought.id)
+
+
+def _review(user_id: UUID, book_id: UUID, rating: int = 3) -> Review:
+    return Review.write(
+        uuid4(), book_id=book_id, user_id=user_id, rating=rating, text=None, verified_purchase=False, now=T0
+    )
+
+
+async def test_the_store_itself_keeps_one_live_review_per_user_and_book(backend: Services) -> None:
+    user = await add_user(backend)
+    book = await add_book(backend)
+    first = _review(user.id, book.id)
+    async with backend.deps.uow() as uow:
+        await uow.reviews.add(first)
+        await uow.commit()
+    async with backend.deps.uow() as uow:  # no check in code here: the store must refuse it
+        with pytest.raises(AlreadyReviewed):
+            await uow.reviews.add(_review(user.id, book.id))
+    async with backend.deps.uow() as uow:
+        stored = await uow.reviews.get(first.id)
+        assert stored is not None
+        stored.delete(by=user.id, moderator=False, now=T0)
+        await uow.reviews.update(stored)
+        await uow.reviews.add(_review(user.id, book.id, rating=5))
+        await uow.commit()
+    async with backend.deps.uow(read_only=True) as uow:
+        assert await uow.reviews.get(first.id) is None
+        live = await uow.reviews.get_live(user.id, book.id)
+        assert live is not None
+        assert live.rating == 5
+        assert await uow.reviews.count_of_user(user.id) == 1
+
+
+async def test_one_entry_per_book_and_a_deleted_book_leaves_no_trace(backend: Services) -> None:
+    user = await add_user(backend)
+    book = await add_book(backend)
+    async with backend.deps.uow() as uow:
+        await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=T0))
+        await uow.reviews.add(_review(user.id, book.id))
+        await uow.commit()
+    async with backend.deps.uow() as uow:
+        with pytest.raises(AlreadyOnShelf):
+            await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.WISHLIST, now=T0))
+    async with backend.deps.uow() as uow:
+        await uow.books.delete(book.id)
+        await uow.commit()
+    async with backend.deps.uow(read_only=True) as uow:
+        assert await uow.shelf.get(user.id, book.id) is None
+        assert (await uow.shelf.page(user.id, status=None, limit=10, offset=0))[1] == 0
+        assert (await uow.reviews.of_user(user.id, limit=10, offset=0))[1] == 0
+        assert await uow.reviews.count_of_user(user.id) == 0

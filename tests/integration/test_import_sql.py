@@ -1,0 +1,107 @@
+"""The import's SQL writer on SQLite and PostgreSQL: Core bulk statements, genres, tags, events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.sql.engine import make_engine
+from adapters.sql.tables import book_tags, books, genres, import_files, tags
+from adapters.sql.uow import SqlUowFactory
+from application.ports.uow import UnitOfWork
+from domain.catalog import BackInStock
+from domain.events import DomainEvent
+from domain.imports import ImportStatus
+from entrypoints.bootstrap import Services, bootstrap
+from tests.support.builders import add_book
+from tests.support.imports import HEADER, book_rows, import_bytes, isbn13
+from tests.support.settings import make_settings
+
+
+async def scalar(services: Services, query: object) -> int:
+    factory = services.deps.uow
+    assert isinstance(factory, SqlUowFactory)
+    async with factory.engine.connect() as conn:
+        value: int = (await conn.execute(query)).scalar_one()  # type: ignore[call-overload]
+    return value
+
+
+async def test_rows_create_update_and_fail_on_each_database(services: Services) -> None:
+    await add_book(services, title="Old", author="Writer", isbn=isbn13(1), stock=3)
+    await add_book(services, title="Known", author="Someone", stock=1)
+    data = (
+        "title,author,price,isbn,stock,genre,tags,publication_date,pages,language\n"
+        "Dune,Frank Herbert,9.99,,5,Science Fiction,classic|desert,1965-08-01,412,en\n"
+        f"New Old,Writer,12.50,{isbn13(1)},7,science fiction,classic,,,\n"
+        "KNOWN,someone,3.00,,,,,,,\n"
+        "dune,FRANK HERBERT,4.00,,,,,,,\n"
+        "Bad date,X,1.00,,,,,1965-8-1,,\n"
+        f"Hyphens,Y,2.00,0-306-40615-2,,Poetry,,,,\n"
+    ).encode()
+    progress = await import_bytes(services, data)
+    assert progress.status is ImportStatus.COMPLETED
+    assert (progress.created, progress.updated, progress.failed_rows) == (2, 1, 3)
+    assert [error.line for error in progress.errors] == [4, 5, 6]
+    async with services.deps.uow(read_only=True) as uow:
+        ids = list((await uow.connection.execute(select(books.c.id))).scalars())  # type: ignore[attr-defined]
+        found = {book.title: book for book in await uow.books.get_many(ids)}
+    assert set(found) == {"Dune", "New Old", "Known", "Hyphens"}
+    assert found["Dune"].tags == ["classic", "desert"]
+    assert found["Dune"].pages == 412
+    assert found["New Old"].stock == 7
+    assert found["New Old"].tags == ["classic"]
+    assert found["New Old"].genre == found["Dune"].genre
+    assert found["Hyphens"].isbn == "9780306406157"
+    assert await scalar(services, select(func.count()).select_from(genres)) == 2
+    assert await scalar(services, select(func.count()).select_from(tags)) == 2
+    assert await scalar(services, select(func.count()).select_from(book_tags)) == 3
+    assert await scalar(services, select(func.count()).select_from(import_files)) == 0
+
+
+@pytest.fixture
+async def recorded(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[Services, list[DomainEvent]]]:
+    seen: list[DomainEvent] = []
+
+    async def record(uow: UnitOfWork, event: DomainEvent) -> None:
+        seen.append(event)
+
+    engine = make_engine(db_url)
+    services = bootstrap(
+        make_settings(tmp_path / "var", database_url=db_url),
+        uow=SqlUowFactory(engine, handlers={BackInStock: [record]}),
+    )
+    yield services, seen
+    await services.aclose()
+    await engine.dispose()
+
+
+async def test_stock_from_zero_emits_back_in_stock_on_each_database(
+    recorded: tuple[Services, list[DomainEvent]],
+) -> None:
+    services, seen = recorded
+    empty = await add_book(services, title="Gone", author="X", isbn=isbn13(5), stock=0)
+    await add_book(services, title="Here", author="X", isbn=isbn13(6), stock=2)
+    data = f"title,author,price,isbn,stock\nGone,X,1.00,{isbn13(5)},3\nHere,X,1.00,{isbn13(6)},9\n".encode()
+    progress = await import_bytes(services, data)
+    assert progress.updated == 2
+    assert seen == [BackInStock(empty.id)]
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+async def test_a_100_000_row_file_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    services = bootstrap(make_settings(tmp_path / "var", database_url=pg_url))
+    try:
+        rows = 100_000
+        data = ("\n".join([HEADER, *book_rows(rows)]) + "\n").encode()
+        progress = await import_bytes(services, data, size=1024 * 1024)
+        assert progress.status is ImportStatus.COMPLETED
+        assert (progress.total_rows, progress.created, progress.failed_rows) == (rows, rows, 0)
+        assert await scalar(services, select(func.count()).select_from(books)) == rows
+        assert await scalar(services, select(func.count()).select_from(book_tags)) == 2 * rows
+        assert await scalar(services, select(func.count()).select_from(import_files)) == 0
+    finally:
+        await services.aclose()

@@ -1,0 +1,1 @@
+"""Test helpers: settings, clocks, builders and HTTP helpers shared by every suite."""

@@ -1,0 +1,63 @@
+"""Catalog use cases over in-memory fakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.catalog.books import CreateBook, SetStock, UpdateBook
+from application.catalog.genres import CreateGenre
+from application.catalog.queries import ListBooks
+from application.ports.uow import UnitOfWork
+from domain.catalog import BackInStock, slugify
+from domain.errors import Conflict, InvalidField
+from domain.events import DomainEvent
+from entrypoints.bootstrap import Services
+
+
+async def test_stock_from_zero_records_back_in_stock_once(memory_services: Services) -> None:
+    seen: list[DomainEvent] = []
+
+    async def record(_: UnitOfWork, event: DomainEvent) -> None:
+        seen.append(event)
+
+    memory_services.deps.uow._handlers = {BackInStock: [record]}  # type: ignore[attr-defined]
+    book = await memory_services.catalog.create_book(CreateBook("T", "A", "5.00", stock=0))
+    await memory_services.catalog.set_stock(SetStock(book.id, 3))
+    await memory_services.catalog.set_stock(SetStock(book.id, 5))
+    await memory_services.catalog.set_stock(SetStock(book.id, 0))
+    await memory_services.catalog.update_book(UpdateBook(book.id, {"stock": 1}))
+    assert seen == [BackInStock(book.id), BackInStock(book.id)]
+
+
+async def test_negative_stock_is_refused(memory_services: Services) -> None:
+    book = await memory_services.catalog.create_book(CreateBook("T", "A", "5.00"))
+    with pytest.raises(InvalidField) as raised:
+        await memory_services.catalog.set_stock(SetStock(book.id, -1))
+    assert raised.value.field == "stock"
+
+
+async def test_isbns_are_unique_in_any_form(memory_services: Services) -> None:
+    await memory_services.catalog.create_book(CreateBook("T", "A", "5.00", isbn="0-306-40615-2"))
+    with pytest.raises(Conflict):
+        await memory_services.catalog.create_book(CreateBook("U", "B", "5.00", isbn="9780306406157"))
+
+
+async def test_genres_get_slugs_and_unique_names(memory_services: Services) -> None:
+    genre = await memory_services.catalog.create_genre(CreateGenre("  Science   Fiction "))
+    assert (genre.name, genre.slug) == ("Science Fiction", "science-fiction")
+    with pytest.raises(Conflict):
+        await memory_services.catalog.create_genre(CreateGenre("science fiction"))
+    with pytest.raises(InvalidField):
+        await memory_services.catalog.create_genre(CreateGenre("!!!"))
+
+
+async def test_list_reads_through_the_in_memory_cache(memory_services: Services) -> None:
+    await memory_services.catalog.create_book(CreateBook("Comet", "A", "5.00"))
+    found, total = await memory_services.catalog.list_books(ListBooks(q="comet"))
+    assert (total, [b.title for b in found]) == (1, ["Comet"])
+    await memory_services.catalog.create_book(CreateBook("Comet Two", "A", "5.00"))
+    assert (await memory_services.catalog.list_books(ListBooks(q="comet")))[1] == 2
+
+
+def test_slugs() -> None:
+    assert slugify("Rock & Roll: Stories") == "rock-roll-stories"

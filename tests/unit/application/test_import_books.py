@@ -1,0 +1,228 @@
+"""ImportBooks over in-memory fakes: what a row does, how it is reported, and what the file must be."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters.memory.uow import MemoryUowFactory
+from application.imports.start import StartImport
+from application.ports.uow import UnitOfWork
+from domain.catalog import BackInStock
+from domain.errors import InvalidField
+from domain.events import DomainEvent
+from domain.imports import ImportStatus, PayloadTooLarge, RowError
+from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.settings import Settings
+from tests.support.builders import add_book
+from tests.support.clock import FakeClock
+from tests.support.imports import import_bytes, isbn13, stream
+
+
+async def all_books(services: Services) -> list:  # type: ignore[type-arg]
+    async with services.deps.uow(read_only=True) as uow:
+        return sorted(uow.book_import._books.values(), key=lambda b: b.title)  # type: ignore[attr-defined]
+
+
+async def test_good_bad_duplicate_and_updating_rows_are_counted_and_reported_by_line(
+    memory_services: Services,
+) -> None:
+    await add_book(memory_services, title="Old", author="Writer", isbn=isbn13(1), stock=3)
+    await add_book(memory_services, title="Known", author="Someone", stock=1)
+    data = (
+        (
+            "title,author,price,isbn,stock,genre,tags\n"
+            "Dune,Frank Herbert,9.99,,5,Science Fiction,classic|desert\n"  # 2 created
+            "New Old,Writer,12.50," + isbn13(1) + ",7,,\n"  # 3 updates the book with that ISBN
+            ",Nobody,1.00,,,,\n"  # 4 no title
+            "Cheap,Someone,-1,,,,\n"  # 5 negative price
+            "KNOWN,someone,3.00,,,,\n"  # 6 duplicate of a stored book (case-insensitive)
+            "dune,FRANK HERBERT,4.00,,,,\n"  # 7 duplicate of line 2
+            "Bad ISBN,X,1.00,9780000000001,,,\n"  # 8 wrong check digit
+            "Short,row\n"  # 9 wrong field count
+            "Emma,Jane Austen,5.00,,,science fiction,\n"  # 10 created, same genre
+        ).encode()
+    )
+    progress = await import_bytes(memory_services, data)
+    assert progress.status is ImportStatus.COMPLETED
+    assert (progress.total_rows, progress.processed_rows) == (9, 9)
+    assert (progress.created, progress.updated, progress.failed_rows) == (2, 1, 6)
+    assert [error.line for error in progress.errors] == [4, 5, 6, 7, 8, 9]
+    messages = {error.line: error.message for error in progress.errors}
+    assert messages[4].startswith("title:")
+    assert messages[5].startswith("price:")
+    assert "duplicate" in messages[6]
+    assert "line 2" in messages[7]
+    assert "check digit" in messages[8]
+    assert "fields" in messages[9]
+    books = {book.title: book for book in await all_books(memory_services)}
+    assert set(books) == {"Dune", "Emma", "Known", "New Old"}
+    assert books["New Old"].stock == 7
+    assert books["New Old"].price.amount == 12.5
+    assert books["Dune"].tags == ["classic", "desert"]
+    assert books["Dune"].genre == books["Emma"].genre
+    assert books["Dune"].genre is not None
+    assert books["Dune"].genre.name == "Science Fiction"
+    assert progress.started_at is not None
+    assert progress.finished_at is not None
+
+
+async def test_quoted_fields_with_commas_and_newlines_keep_line_numbers(memory_services: Services) -> None:
+    data = (
+        b"title,author,price,description\n"
+        b'"War, and Peace",Tolstoy,10.00,"Long,\nvery long\nbook"\n'  # lines 2-4
+        b"Broken,Someone,abc,\n"  # line 5
+        b'"Multi\nline title",Someone,1.00,\n'  # lines 6-7
+        b"Also broken,,1.00,\n"  # line 8
+    )
+    progress = await import_bytes(memory_services, data)
+    assert [error.line for error in progress.errors] == [5, 8]
+    books = {book.title: book for book in await all_books(memory_services)}
+    assert books["War, and Peace"].description == "Long,\nvery long\nbook"
+    assert "Multi\nline title" in books
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 4096])
+async def test_a_bom_and_windows_line_endings_are_understood(memory_services: Services, size: int) -> None:
+    data = '\ufefftitle,author,price\r\nÉmile,Zola,3.00\r\n"Two\r\nlines",X,oops\r\nLast,Y,1.00'.encode()
+    started = await memory_services.imports.start(StartImport("w.csv", stream(data, size)), enqueue=False)
+    progress = await memory_services.imports.run(started.id)
+    assert progress is not None
+    assert progress.errors == [RowError(3, "price: must be a decimal number")]
+    assert (progress.created, progress.total_rows) == (2, 3)
+    assert {b.title for b in await all_books(memory_services)} == {"Émile", "Last"}
+
+
+async def test_an_empty_file_is_refused_at_upload(memory_services: Services) -> None:
+    with pytest.raises(InvalidField, match="empty"):
+        await memory_services.imports.start(StartImport("e.csv", stream(b"")), enqueue=False)
+
+
+async def test_a_header_only_file_completes_with_nothing_to_do(memory_services: Services) -> None:
+    progress = await import_bytes(memory_services, b"title,author,price\n")
+    assert progress.status is ImportStatus.COMPLETED
+    assert (progress.total_rows, progress.processed_rows, progress.created) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"title,price\nDune,3.00\n", "author"),
+        (b"Dune,Frank Herbert,9.99\n", "title, author, price"),
+        (b"title,author,price\nD\xfcne,X,1.00\n", "UTF-8"),
+        (b"title,author,price,title\n", "repeats"),
+    ],
+)
+async def test_a_file_without_the_required_header_or_not_utf8_is_refused(
+    memory_services: Services, data: bytes, match: str
+) -> None:
+    with pytest.raises(InvalidField, match=match):
+        await memory_services.imports.start(StartImport("x.csv", stream(data)), enqueue=False)
+    async with memory_services.deps.uow(read_only=True) as uow:
+        assert not uow.table("import_files")  # type: ignore[attr-defined]
+
+
+async def test_a_file_over_the_limit_is_refused_while_it_streams(memory_services: Services) -> None:
+    limit = memory_services.deps.policy.import_max_bytes
+    sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield b"title,author,price\n"
+        while True:
+            sent += 1024 * 1024
+            yield b"x" * 1024 * 1024
+
+    with pytest.raises(PayloadTooLarge):
+        await memory_services.imports.start(StartImport("big.csv", endless()), enqueue=False)
+    assert sent <= limit + 2 * 1024 * 1024
+
+
+async def test_rows_are_validated_one_by_one(memory_services: Services) -> None:
+    data = (
+        "title,author,price,publication_date,stock,pages,language\n"
+        "A,X,1.00,2020-13-01,,,\n"
+        "B,X,1.00,20200101,,,\n"
+        "C,X,1.00,,2147483648,,\n"
+        "D,X,1.00,,,-3,\n"
+        "E,X,1.00,,,," + "l" * 36 + "\n"
+        "F," + "a" * 301 + ",1.00,,,,\n"
+        "G,X,1.00,2020-02-29,2147483647,0,pt-BR\n"
+    ).encode()
+    progress = await import_bytes(memory_services, data)
+    assert [(e.line, e.message.split(":")[0]) for e in progress.errors] == [
+        (2, "publication_date"),
+        (3, "publication_date"),
+        (4, "stock"),
+        (5, "pages"),
+        (6, "language"),
+        (7, "author"),
+    ]
+    assert progress.created == 1
+
+
+async def test_a_repeated_isbn_in_the_file_updates_the_book_of_the_earlier_line(memory_services: Services) -> None:
+    isbn = isbn13(42)
+    data = f"title,author,price,isbn,stock\nFirst,X,1.00,{isbn},0\nSecond,X,2.00,{isbn},4\n".encode()
+    progress = await import_bytes(memory_services, data)
+    assert (progress.created, progress.updated, progress.failed_rows) == (1, 1, 0)
+    books = await all_books(memory_services)
+    assert [(b.title, b.stock) for b in books] == [("Second", 4)]
+
+
+async def test_stock_going_from_zero_emits_back_in_stock_in_the_batch_transaction(
+    test_settings: Settings, clock: FakeClock
+) -> None:
+    seen: list[DomainEvent] = []
+
+    async def record(uow: UnitOfWork, event: DomainEvent) -> None:
+        seen.append(event)
+
+    services = bootstrap(test_settings, uow=MemoryUowFactory(handlers={BackInStock: [record]}), clock=clock)
+    empty = await add_book(services, title="Gone", author="X", isbn=isbn13(5), stock=0)
+    stocked = await add_book(services, title="Here", author="X", isbn=isbn13(6), stock=2)
+    data = f"title,author,price,isbn,stock\nGone,X,1.00,{isbn13(5)},3\nHere,X,1.00,{isbn13(6)},9\n".encode()
+    progress = await import_bytes(services, data)
+    assert progress.updated == 2
+    assert seen == [BackInStock(empty.id)]
+    assert stocked.id not in {getattr(e, "book_id", None) for e in seen}
+    await services.aclose()
+
+
+async def test_only_the_first_thousand_errors_are_kept_but_all_are_counted(memory_services: Services) -> None:
+    data = ("title,author,price\n" + "x,y,bad\n" * 1205).encode()
+    progress = await import_bytes(memory_services, data)
+    assert progress.failed_rows == 1205
+    assert len(progress.errors) == 1000
+    assert progress.errors[-1].line == 1001
+
+
+async def test_a_running_import_whose_worker_stopped_reads_as_failed(
+    memory_services: Services, clock: FakeClock
+) -> None:
+    started = await memory_services.imports.start(StartImport("s.csv", stream(b"title,author,price\n")), enqueue=False)
+    progress = await memory_services.imports.get(started.id)
+    progress.start(clock.now())
+    assert memory_services.deps.import_progress is not None
+    await memory_services.deps.import_progress.save(progress)
+    clock.advance(seconds=memory_services.deps.policy.import_lease_seconds - 1)
+    assert (await memory_services.imports.get(started.id)).status is ImportStatus.RUNNING
+    clock.advance(seconds=2)
+    seen = await memory_services.imports.get(started.id)
+    assert seen.status is ImportStatus.FAILED
+    assert seen.reason is not None
+    assert "stopped" in seen.reason
+    # The redelivered message records the failure for good and drops the stored file.
+    final = await memory_services.imports.run(started.id)
+    assert final is not None
+    assert final.status is ImportStatus.FAILED
+    async with memory_services.deps.uow(read_only=True) as uow:
+        assert not uow.table("import_files")  # type: ignore[attr-defined]
+
+
+async def test_the_uploaded_file_is_removed_after_the_import(memory_services: Services, tmp_path: Path) -> None:
+    await import_bytes(memory_services, b"title,author,price\nA,B,1.00\n")
+    async with memory_services.deps.uow(read_only=True) as uow:
+        assert not uow.table("import_files")  # type: ignore[attr-defined]
