@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from litestar import Litestar
 
 from entrypoints.bootstrap import bootstrap
@@ -14,4 +16,18 @@ def create() -> Litestar:
     """Runs in every server worker process: its own logging, pools and clients."""
     settings = load_settings()
     configure_logging(settings)
-    return create_app(bootstrap(settings))
+    app = create_app(bootstrap(settings))
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Moves everything built at start (modules, routes, schemas) out of the collector's sight.
+
+    A full collection otherwise walks that whole heap every few thousand requests and stalls every
+    request in flight: measured with `make bench-catalog` (2 workers, 32 connections), the p99 fell
+    from 76-87 ms to 10-15 ms. Young objects are collected less often for the same reason.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
