@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -44,10 +45,14 @@ def main() -> None:
     help="ASGI server (granian measured faster here; uvicorn kept as a fallback).",
 )
 @click.option(
-    "--graceful-timeout", default=30, type=click.IntRange(1, 600), show_default=True, help="Seconds to drain."
+    "--graceful-timeout",
+    type=click.IntRange(1, 600),
+    help="Seconds to drain requests in flight on SIGTERM [default: FOLIO_GRACEFUL_TIMEOUT, 30].",
 )
-def serve(host: str | None, port: int | None, workers: int | None, server: str, graceful_timeout: int) -> None:
+def serve(host: str | None, port: int | None, workers: int | None, server: str, graceful_timeout: int | None) -> None:
     """Serve the HTTP API."""
+    if graceful_timeout is not None:
+        os.environ["FOLIO_GRACEFUL_TIMEOUT"] = str(graceful_timeout)  # for the worker processes' lifespans
     settings = _settings()
     processes = workers or settings.workers
     if settings.valkey_url is None and processes > 1:
@@ -57,7 +62,7 @@ def serve(host: str | None, port: int | None, workers: int | None, server: str, 
         click.echo("SQLite is for one process; serving with 1", err=True)
         processes = 1
     prepare_metrics_dir(settings.var_dir)
-    run_server(server, host or settings.host, port or settings.port, processes, graceful_timeout)
+    run_server(server, host or settings.host, port or settings.port, processes, settings.graceful_timeout)
 
 
 @main.group()

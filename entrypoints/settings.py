@@ -104,6 +104,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: On SIGTERM, how long requests in flight may take to finish before pools close anyway.
+    graceful_timeout: int = 30
     # CSV import (issue 7): rows per transaction, and how long a silent worker keeps an import.
     import_batch_size: int = 1000
     import_lease_seconds: int = 120
@@ -154,6 +156,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "log_file": Path,
     "port": _int(1, 65535),
     "workers": _int(1, 256),
+    "graceful_timeout": _int(1, 600),
     "import_batch_size": _int(1, 10_000),
     "import_lease_seconds": _int(1, 24 * 3600),
     "catalog_cache": _bool,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,7 +37,7 @@ from entrypoints.http.controllers.reviews import (
 )
 from entrypoints.http.controllers.shelf import ShelfController, WishlistController
 from entrypoints.http.controllers.users import MeController
-from entrypoints.http.edge import cors_config, harden, security_headers
+from entrypoints.http.edge import InFlight, cors_config, harden, security_headers
 from entrypoints.http.metrics import HttpMetrics, MetricsController
 from entrypoints.http.middleware import add_request_id
 from entrypoints.http.openapi_docs import document_edge_problems
@@ -44,6 +46,8 @@ from entrypoints.logs import flush_logs
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1024 * 1024  # one MiB for JSON bodies; uploads set their own limit
+
+log = logging.getLogger("folio.serve")
 
 
 def api_routes() -> list[Any]:
@@ -73,12 +77,20 @@ def api_routes() -> list[Any]:
 
 
 def create_app(services: Services, *, debug: bool = False) -> Litestar:
+    in_flight = InFlight()
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await services.start()  # the embedded mail worker, when there is no Valkey
         try:
             yield
         finally:
+            # The server may start the shutdown with requests still running: they keep their pools.
+            try:
+                async with asyncio.timeout(services.settings.graceful_timeout):
+                    await in_flight.wait_idle()
+            except TimeoutError:
+                log.warning("shutting down with %d request(s) still in flight", in_flight.count)
             await services.aclose()
             flush_logs()
 
@@ -119,4 +131,4 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
         debug=debug,
     )
     document_edge_problems(app)
-    return harden(app, services.settings, metrics)
+    return harden(app, services.settings, metrics, in_flight)

@@ -6,6 +6,7 @@ CORS preflights and errors are logged, counted and given the same headers as eve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -108,12 +109,35 @@ class TrustedHosts(AllowedHostsMiddleware):
         await send({"type": "http.response.body", "body": self._REFUSAL, "more_body": False})
 
 
+class InFlight:
+    """Counts the HTTP requests being served, so shutdown can wait for them before closing pools."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self) -> None:
+        """Returns once no request is in flight (bound it with `asyncio.timeout`)."""
+        await self._idle.wait()
+
+
 class Observe:
     """Times each HTTP request; logs one line and counts it by route template and status."""
 
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics, in_flight: InFlight) -> None:
         self.app = app
         self.metrics = metrics
+        self.in_flight = in_flight
         self.pid = os.getpid()  # built by the factory inside each server worker: names who answered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -131,9 +155,11 @@ class Observe:
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=rid)
+        self.in_flight.enter()
         try:
             await self.app(scope, receive, timed_send)
         finally:
+            self.in_flight.leave()
             self._record(scope, rid, status, time.perf_counter() - started)
             structlog.contextvars.unbind_contextvars("request_id")
 
@@ -159,10 +185,10 @@ class Observe:
             )
 
 
-def harden(app: Litestar, settings: Settings, metrics: HttpMetrics) -> Litestar:
+def harden(app: Litestar, settings: Settings, metrics: HttpMetrics, in_flight: InFlight) -> Litestar:
     """Wraps the app's ASGI handler: host check inside, timing outside, so refusals are logged too."""
     handler: ASGIApp = app.asgi_handler
     if settings.allowed_hosts and "*" not in settings.allowed_hosts:
         handler = TrustedHosts(handler, AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)))
-    app.asgi_handler = Observe(handler, metrics)
+    app.asgi_handler = Observe(handler, metrics, in_flight)
     return app
