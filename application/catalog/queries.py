@@ -8,7 +8,17 @@ from typing import cast
 from uuid import UUID
 
 from application.deps import Deps
-from application.ports.catalog import BookQuery, CatalogReads, GenreCount, Matches, Sort, TagCount
+from application.ports.catalog import (
+    LISTS,
+    TAXONOMY,
+    BookQuery,
+    CatalogReads,
+    GenreCount,
+    Matches,
+    Sort,
+    TagCount,
+    book_scope,
+)
 from domain.catalog import Book
 from domain.errors import InvalidField, NotFound
 from domain.money import Money
@@ -74,40 +84,40 @@ class CatalogQueries:
         # Hot pages (the first page, popular searches) are served whole from the cache; a miss
         # still reuses the cached count of the same matching set, the costly half of a deep page.
         page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}"
-        cached, page_generation = await self._cache.read(page_key, tuple[int, list[Book]])
+        cached, page_generation = await self._cache.read(LISTS, page_key, tuple[int, list[Book]])
         if cached is not None:
             total, books = cast(tuple[int, list[Book]], cached)
             return books, total
         key = "matches:" + query.count_key()
-        matches, generation = await self._cache.read(key, Matches)
+        matches, generation = await self._cache.read(LISTS, key, Matches)
         if matches is None:
             matches = await self._reads.matches(query)
-            await self._cache.write(key, matches, generation)
+            await self._cache.write(LISTS, key, matches, generation)
         found = cast(Matches, matches)
         books = await self._reads.page(query, found)
-        await self._cache.write(page_key, (found.total, books), page_generation)
+        await self._cache.write(LISTS, page_key, (found.total, books), page_generation)
         return books, found.total
 
     async def get_book(self, book_id: UUID) -> Book:
-        key = f"book:{book_id}"
-        book, generation = await self._cache.read(key, Book)
+        scope = book_scope(book_id)
+        book, generation = await self._cache.read(scope, "detail", Book)
         if book is None:
             book = await self._reads.book(book_id)
             if book is None:
                 raise NotFound("book")
-            await self._cache.write(key, book, generation)
+            await self._cache.write(scope, "detail", book, generation)
         return cast(Book, book)
 
     async def genres(self) -> list[GenreCount]:
-        found, generation = await self._cache.read("genres", list[GenreCount])
+        found, generation = await self._cache.read(TAXONOMY, "genres", list[GenreCount])
         if found is None:
             found = await self._reads.genres()
-            await self._cache.write("genres", found, generation)
+            await self._cache.write(TAXONOMY, "genres", found, generation)
         return cast(list[GenreCount], found)
 
     async def tags(self) -> list[TagCount]:
-        found, generation = await self._cache.read("tags", list[TagCount])
+        found, generation = await self._cache.read(TAXONOMY, "tags", list[TagCount])
         if found is None:
             found = await self._reads.tags()
-            await self._cache.write("tags", found, generation)
+            await self._cache.write(TAXONOMY, "tags", found, generation)
         return cast(list[TagCount], found)

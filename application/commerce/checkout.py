@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID, uuid4
 
 from application.deps import Deps
 from application.mail import ORDER_CONFIRMATION, queue_mail
+from application.ports.catalog import books_changed
 from application.ports.commerce import PaymentGateway, PaymentRequest
 from application.ports.uow import UnitOfWork
 from domain.commerce import Cart, CartEmpty, Order, OrderStatus, PaymentFailed
@@ -88,7 +90,7 @@ class CheckoutHandler:
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
-            uow.after_commit(deps.catalog_cache.changed)  # stock changed
+            uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books)))  # their stock
             await uow.commit()
         return CheckoutResult(order, created=True)
 

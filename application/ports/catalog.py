@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -89,28 +90,45 @@ class CatalogReads(Protocol):
     async def tags(self) -> list[TagCount]: ...
 
 
-class CatalogCache(Protocol):
-    """Read-through cache of catalog reads, valid until the next catalog write.
+#: Scopes of cached catalog reads: a write makes stale only the scopes it touches.
+LISTS = "lists"  # pages of the book list and search, and their match counts
+TAXONOMY = "taxonomy"  # the genre and tag lists with their book counts
 
-    `read` gives the entry (or None) and the generation it was read at; the caller reads the
-    database on a miss and `write`s under that same generation, so a value read before a write
-    committed is never served after `changed()` ran.
+
+def book_scope(book_id: UUID) -> str:
+    """The scope of one book's detail."""
+    return f"book:{book_id}"
+
+
+def books_changed(book_ids: Iterable[UUID]) -> tuple[str, ...]:
+    """What a change to some books' stock, price or rating figures makes stale: their details and
+    every list page (which shows them, filters and sorts by them); genre and tag counts stay."""
+    return (LISTS, *sorted({book_scope(book_id) for book_id in book_ids}))
+
+
+class CatalogCache(Protocol):
+    """Read-through cache of catalog reads, valid until a committed write touches its scope.
+
+    `read` gives the entry (or None) and the generation it was read at, an opaque token; the
+    caller reads the database on a miss and `write`s under that same token, so a value read before
+    a write committed is never served after `changed(...)` ran.
     """
 
-    async def read(self, key: str, kind: Any) -> tuple[Any, int]: ...
-    async def write(self, key: str, value: Any, generation: int) -> None: ...
-    async def changed(self) -> None:
-        """Called after every committed catalog write: makes every entry stale."""
+    async def read(self, scope: str, key: str, kind: Any) -> tuple[Any, object]: ...
+    async def write(self, scope: str, key: str, value: Any, generation: object) -> None: ...
+    async def changed(self, *scopes: str) -> None:
+        """Called after a committed catalog write: the entries of `scopes`, or of every scope when
+        none is named, are stale."""
 
 
 class NoCatalogCache:
     """The cache turned off: every read goes to the database."""
 
-    async def read(self, key: str, kind: Any) -> tuple[Any, int]:
+    async def read(self, scope: str, key: str, kind: Any) -> tuple[Any, object]:
         return None, 0
 
-    async def write(self, key: str, value: Any, generation: int) -> None:
+    async def write(self, scope: str, key: str, value: Any, generation: object) -> None:
         return None
 
-    async def changed(self) -> None:
+    async def changed(self, *scopes: str) -> None:
         return None

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from application.deps import Deps
+from application.ports.catalog import books_changed
 from application.ports.shelf import ReviewItem
 from application.ports.uow import UnitOfWork
 from application.reviews.writing import locked_book, revise_review, writer
@@ -61,7 +63,7 @@ class ReviseReviewHandler:
                 set_text=cmd.set_text,
                 now=self._deps.clock.now(),
             )
-            uow.after_commit(self._deps.catalog_cache.changed)  # rating figures changed
+            uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
             await uow.commit()
         return ReviewItem(review, user.username)
 
@@ -79,5 +81,5 @@ class DeleteReviewHandler:
             book.remove_rating(review.rating)
             await uow.reviews.update(review)
             await uow.reviews.store_ratings(book)
-            uow.after_commit(self._deps.catalog_cache.changed)  # rating figures changed
+            uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
             await uow.commit()

@@ -7,11 +7,17 @@ import pytest
 from application.catalog.books import CreateBook, SetStock, UpdateBook
 from application.catalog.genres import CreateGenre
 from application.catalog.queries import ListBooks
+from application.commerce.cart import AddToCart
+from application.commerce.checkout import Checkout
+from application.ports.catalog import book_scope
 from application.ports.uow import UnitOfWork
-from domain.catalog import BackInStock, slugify
+from application.reviews.create_review import CreateReview
+from domain.catalog import BackInStock, Book, slugify
 from domain.errors import Conflict, InvalidField
 from domain.events import DomainEvent
 from entrypoints.bootstrap import Services
+from tests.support.builders import add_book, add_user
+from tests.support.shelf import finish
 
 
 async def test_stock_from_zero_records_back_in_stock_once(memory_services: Services) -> None:
@@ -61,3 +67,26 @@ async def test_list_reads_through_the_in_memory_cache(memory_services: Services)
 
 def test_slugs() -> None:
     assert slugify("Rock & Roll: Stories") == "rock-roll-stories"
+
+
+async def test_cached_reads_follow_checkouts_and_reviews_of_their_book_only(memory_services: Services) -> None:
+    s = memory_services
+    sold, untouched = await add_book(s, title="Sold", stock=2), await add_book(s, title="Untouched", stock=2)
+    for book in (sold, untouched):
+        await s.catalog.get_book(book.id)  # both details cached
+    await s.catalog.list_books(ListBooks())  # and the first page
+    buyer = await add_user(s)
+    await s.commerce.add_to_cart(AddToCart(buyer.id, sold.id, 1))
+    await s.commerce.checkout(Checkout(buyer.id))
+
+    assert (await s.catalog.get_book(sold.id)).stock == 1
+    listed = {b.title: b.stock for b in (await s.catalog.list_books(ListBooks()))[0]}
+    assert listed == {"Sold": 1, "Untouched": 2}
+
+    await finish(s, buyer.id, sold.id)
+    await s.reviews.create(CreateReview(buyer.id, sold.id, 4))
+    assert (await s.catalog.get_book(sold.id)).rating_counts == (0, 0, 0, 1, 0)
+    assert [b.review_count for b in (await s.catalog.list_books(ListBooks(sort="-rating")))[0]] == [1, 0]
+    # The other book's entry was never touched: a hit, not a database read.
+    cached, _ = await s.deps.catalog_cache.read(book_scope(untouched.id), "detail", Book)
+    assert cached is not None
