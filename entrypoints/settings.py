@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,13 @@ def _list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part, strict=False) for part in _list(raw))
+    except ValueError:
+        raise ValueError("expected IP addresses or networks such as 10.0.0.0/8, comma-separated") from None
+
+
 def _url(raw: str) -> str:
     value = raw.strip()
     if "://" not in value:
@@ -90,6 +98,8 @@ class Settings:
     #: None = not set (off in the embedded mode, refused in production); () = set empty; ("*",) = any.
     cors_origins: tuple[str, ...] | None = None
     allowed_hosts: tuple[str, ...] | None = None
+    #: Load balancers whose X-Forwarded-For names the client (rate limits go by client address).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     require_verified_email: bool = True
     rate_limit_login_per_email: int = 10
     rate_limit_login_per_address: int = 60
@@ -144,6 +154,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "payment_limit": _decimal,
     "cors_origins": _list,
     "allowed_hosts": _list,
+    "trusted_proxies": _networks,
     "require_verified_email": _bool,
     "rate_limit_login_per_email": _int(1, 1_000_000),
     "rate_limit_login_per_address": _int(1, 1_000_000),

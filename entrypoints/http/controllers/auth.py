@@ -16,6 +16,7 @@ from application.identity.tokens import Principal
 from application.identity.verification import ResendVerification, VerifyEmail
 from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BEARER, requires_user
+from entrypoints.http.client_address import client_address
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas.identity import (
     ChangePasswordIn,
@@ -38,10 +39,6 @@ class PasswordForm(msgspec.Struct):
     password: Annotated[str, msgspec.Meta(max_length=4096)]
     grant_type: str | None = None
     scope: str | None = None
-
-
-def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):
