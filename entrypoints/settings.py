@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,9 @@ def _list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
-def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+def _networks(raw: str) -> tuple[str, ...]:
     try:
-        return tuple(ip_network(part, strict=False) for part in _list(raw))
+        return tuple(str(ip_network(part, strict=False)) for part in _list(raw))
     except ValueError:
         raise ValueError("expected IP addresses or networks such as 10.0.0.0/8, comma-separated") from None
 
@@ -99,7 +99,7 @@ class Settings:
     cors_origins: tuple[str, ...] | None = None
     allowed_hosts: tuple[str, ...] | None = None
     #: Load balancers whose X-Forwarded-For names the client (rate limits go by client address).
-    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()  # as networks: "10.0.0.0/8", "192.0.2.7/32"
     require_verified_email: bool = True
     rate_limit_login_per_email: int = 10
     rate_limit_login_per_address: int = 60

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from functools import cache
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
 from litestar import Request
@@ -43,8 +44,13 @@ def resolve(peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[Ne
     return peer
 
 
+@cache
+def _parsed(networks: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ip_network(network) for network in networks)
+
+
 def client_address(request: Request[Any, Any, Any]) -> str:
-    proxies = request.app.state["services"].settings.trusted_proxies
+    proxies = _parsed(request.app.state["services"].settings.trusted_proxies)
     peer = request.client.host if request.client else None
     if not proxies:
         return peer or "unknown"

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import structlog
@@ -109,6 +109,42 @@ class TrustedHosts(AllowedHostsMiddleware):
         await send({"type": "http.response.body", "body": self._REFUSAL, "more_body": False})
 
 
+class PreflightProblems:
+    """Turns Litestar's plain-text refusal of a CORS preflight into a 400 problem document."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        refused = False
+
+        async def problem_send(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                headers = dict(message.get("headers", ()))
+                refused = headers.get(b"content-type", b"").startswith(b"text/plain")
+            if not refused:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                pass  # sent with the body, once its text is known
+            elif not message.get("more_body", False):
+                await self._refuse(cast(bytes, message.get("body", b"")).decode(errors="replace"), send)
+
+        await self.app(scope, receive, problem_send)
+
+    @staticmethod
+    async def _refuse(reason: str, send: Send) -> None:
+        # Litestar says which part failed: "Disallowed CORS Origin", "... method", "... headers".
+        detail = f"The cross-origin request is not allowed ({reason.removeprefix('Disallowed CORS ')})"
+        body = msgspec.json.encode(Problem("/problems/bad-request", "Bad request", 400, detail))
+        headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
 class InFlight:
     """Counts the HTTP requests being served, so shutdown can wait for them before closing pools."""
 
@@ -187,7 +223,7 @@ class Observe:
 
 def harden(app: Litestar, settings: Settings, metrics: HttpMetrics, in_flight: InFlight) -> Litestar:
     """Wraps the app's ASGI handler: host check inside, timing outside, so refusals are logged too."""
-    handler: ASGIApp = app.asgi_handler
+    handler: ASGIApp = PreflightProblems(app.asgi_handler) if settings.cors_origins else app.asgi_handler
     if settings.allowed_hosts and "*" not in settings.allowed_hosts:
         handler = TrustedHosts(handler, AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)))
     app.asgi_handler = Observe(handler, metrics, in_flight)
