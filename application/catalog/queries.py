@@ -9,7 +9,9 @@ from uuid import UUID
 
 from application.deps import Deps
 from application.ports.catalog import (
+    COUNTS,
     LISTS,
+    STOCK_COUNTS,
     TAXONOMY,
     BookQuery,
     CatalogReads,
@@ -89,10 +91,11 @@ class CatalogQueries:
             total, books = cast(tuple[int, list[Book]], cached)
             return books, total
         key = "matches:" + query.count_key()
-        matches, generation = await self._cache.read(LISTS, key, Matches)
+        counts = COUNTS if query.in_stock is None else STOCK_COUNTS  # a sale leaves the first kind right
+        matches, generation = await self._cache.read(counts, key, Matches)
         if matches is None:
             matches = await self._reads.matches(query)
-            await self._cache.write(LISTS, key, matches, generation)
+            await self._cache.write(counts, key, matches, generation)
         found = cast(Matches, matches)
         books = await self._reads.page(query, found)
         await self._cache.write(LISTS, page_key, (found.total, books), page_generation)

@@ -90,7 +90,7 @@ class CheckoutHandler:
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
-            uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books)))  # their stock
+            uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books, stock=True)))
             await uow.commit()
         return CheckoutResult(order, created=True)
 

@@ -91,7 +91,9 @@ class CatalogReads(Protocol):
 
 
 #: Scopes of cached catalog reads: a write makes stale only the scopes it touches.
-LISTS = "lists"  # pages of the book list and search, and their match counts
+LISTS = "lists"  # pages of the book list and search
+COUNTS = "counts"  # how many books match a query that does not filter by stock
+STOCK_COUNTS = "stock-counts"  # ... and one that does (`in_stock`)
 TAXONOMY = "taxonomy"  # the genre and tag lists with their book counts
 
 
@@ -100,10 +102,12 @@ def book_scope(book_id: UUID) -> str:
     return f"book:{book_id}"
 
 
-def books_changed(book_ids: Iterable[UUID]) -> tuple[str, ...]:
-    """What a change to some books' stock, price or rating figures makes stale: their details and
-    every list page (which shows them, filters and sorts by them); genre and tag counts stay."""
-    return (LISTS, *sorted({book_scope(book_id) for book_id in book_ids}))
+def books_changed(book_ids: Iterable[UUID], *, stock: bool = False) -> tuple[str, ...]:
+    """What a change to some books' stock or rating figures makes stale: their details and every
+    list page (which shows them and sorts by them), and with `stock` the counts filtered by stock.
+    Other counts, and the genre and tag lists, stay: no other filter looks at those figures."""
+    counts = (STOCK_COUNTS,) if stock else ()
+    return (LISTS, *counts, *sorted({book_scope(book_id) for book_id in book_ids}))
 
 
 class CatalogCache(Protocol):
