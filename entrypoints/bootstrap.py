@@ -174,8 +174,8 @@ def bootstrap(
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
     import_progress, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
     relay_on_commit = RelayOnCommit()
-    if getattr(uow, "publisher", False) is None:
-        uow.publisher = relay_on_commit  # type: ignore[union-attr]
+    if uow.publisher is None:  # a factory given with a publisher of its own keeps it
+        uow.publisher = relay_on_commit
     deps = Deps(
         uow=uow,
         clock=clock,

@@ -6,7 +6,7 @@ from typing import Protocol, Self
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
-from application.ports.outbox import Outbox
+from application.ports.outbox import Outbox, Publisher
 from application.ports.repositories import BookRepository, UserRepository
 from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
 from domain.events import DomainEvent
@@ -59,6 +59,10 @@ class UnitOfWork(Protocol):
 
 #: Builds a fresh unit of work. `read_only=True` promises no writes (no writer lock on SQLite).
 class UowFactory(Protocol):
+    #: Takes each unit of work's new outbox messages right after its commit (the composition root
+    #: sets it: the relay needs the use-case dependencies, which need this factory).
+    publisher: Publisher | None
+
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
