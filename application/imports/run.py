@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.deps import Deps
 from application.imports.records import read_records
@@ -15,6 +17,7 @@ from application.ports.imports import ImportProgressStore
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book, Genre
 from domain.errors import DomainError, InvalidField
+from domain.ids import uuid7
 from domain.imports import (
     BookRecord,
     ImportBusy,
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 #: Called after each batch with the progress so far (the command line draws its bar with it).
 ProgressCallback = Callable[[ImportProgress], Awaitable[None]]
 _RETRIES = 3
+#: Batches read ahead of the one being written.
+_AHEAD = 1
+#: Rows read between two chances for the writer to run.
+_YIELD_EVERY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,36 @@ class RunImportHandler:
             await self._on_progress(progress)
 
     async def _import(self, progress: ImportProgress, chunks: AsyncIterable[bytes]) -> None:
+        """Reads and checks the next batches while the writer writes the last one, as one pipeline.
+
+        The batches, their order and their transactions are the same as one after the other; at most
+        `_AHEAD` batches wait for the writer, so memory stays flat whatever the size of the file.
+        """
+        queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=_AHEAD)
+        writer = asyncio.create_task(self._write_batches(progress, queue))
+        try:
+            async with aclosing(self._batches(chunks)) as batches:
+                async for batch in batches:
+                    if not await _hand_over(queue, batch, writer):
+                        break  # the writer stopped: its error is raised below
+        except Exception:
+            # A fault further on in the file: the batches read before it are written first, as before.
+            await _hand_over(queue, None, writer)
+            await writer
+            raise
+        except BaseException:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            raise
+        await _hand_over(queue, None, writer)
+        await writer
+
+    async def _write_batches(self, progress: ImportProgress, queue: asyncio.Queue[_Batch | None]) -> None:
+        while (batch := await queue.get()) is not None:
+            await self._flush(progress, batch)
+
+    async def _batches(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[_Batch]:
+        """The rows in batches: a batch ends at the batch size, or before an ISBN it already has."""
         size = self._deps.policy.import_batch_size
         header: list[str] | None = None
         batch = _Batch.empty()
@@ -107,7 +144,7 @@ class RunImportHandler:
                 continue
             row_error, record = _parse(header, cells, error)
             if record is not None and record.isbn in batch.isbns:
-                await self._flush(progress, batch)  # a repeated ISBN updates the book of the earlier line
+                yield batch  # a repeated ISBN updates the book of the earlier line
                 batch = _Batch.empty()
             if record is None:
                 batch.errors.append(RowError(line, row_error or "invalid row"))
@@ -116,15 +153,16 @@ class RunImportHandler:
                 if record.isbn:
                     batch.isbns.add(record.isbn)
             if len(batch) >= size:
-                await self._flush(progress, batch)
+                yield batch
                 batch = _Batch.empty()
+            elif len(batch) % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # lets the writer go on as soon as the database answers
         if header is None:
             raise InvalidField("file", "the file is empty: it needs a header row")
-        await self._flush(progress, batch)
+        if len(batch):
+            yield batch
 
     async def _flush(self, progress: ImportProgress, batch: _Batch) -> None:
-        if not len(batch):
-            return
         errors = list(batch.errors)
         rows = _drop_repeats(batch.rows, errors)
         created = updated = 0
@@ -168,7 +206,7 @@ class RunImportHandler:
                 if record.isbn and record.isbn in ids:
                     changes[ids[record.isbn]] = record
                 else:
-                    fresh.append(record.new_book(uuid4(), genre, now))
+                    fresh.append(record.new_book(uuid7(), genre, now))
             updated = await _update(uow, changes, genres, now)
             await repo.insert(fresh)
             uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed
@@ -184,6 +222,22 @@ async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict
         record.apply_to(book, genre, now)
     await uow.book_import.update(books)
     return len(books)
+
+
+async def _hand_over(queue: asyncio.Queue[_Batch | None], batch: _Batch | None, writer: asyncio.Task[None]) -> bool:
+    """Queues a batch (None: the end) for the writer; False if the writer has stopped."""
+    if writer.done():
+        return False
+    if not queue.full():
+        queue.put_nowait(batch)
+        return True
+    put = asyncio.ensure_future(queue.put(batch))
+    try:
+        await asyncio.wait((put, writer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not put.done():
+            put.cancel()
+    return put.done() and not put.cancelled()
 
 
 def _parse(header: list[str], cells: list[str] | None, error: str | None) -> tuple[str | None, BookRecord | None]:
