@@ -260,12 +260,11 @@ def _tags(cells: Mapping[str, str]) -> tuple[str, ...] | None:
     raw = _text(cells, "tags")
     if raw is None:
         return None
-    names = tuple(dict.fromkeys(part.strip() for part in raw.split("|") if part.strip()))
+    names = tuple(dict.fromkeys(name for part in raw.split("|") if (name := part.strip())))
     if len(names) > MAX_TAGS:
         raise InvalidField("tags", f"at most {MAX_TAGS} tags")
-    for name in names:
-        if len(name) > MAX_TAG_LENGTH:
-            raise InvalidField("tags", f"a tag is at most {MAX_TAG_LENGTH} characters")
+    if max(map(len, names), default=0) > MAX_TAG_LENGTH:
+        raise InvalidField("tags", f"a tag is at most {MAX_TAG_LENGTH} characters")
     return names
 
 
