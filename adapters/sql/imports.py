@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog import book_values
@@ -112,7 +114,31 @@ def _copy_statement(table: Table, names: Sequence[str]) -> tuple[str, list[str]]
 
 
 _COPY_BOOKS = _copy_statement(books, _BOOK_COLUMNS)
-_COPY_BOOK_TAGS = _copy_statement(book_tags, ("book_id", "tag_id"))
+_COPY_BOOK_TAGS = "COPY book_tags (book_id, tag_id) FROM STDIN (FORMAT BINARY)"
+# PostgreSQL's binary COPY format: a header; per row the field count, then each field's length and bytes; a trailer.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+_TWO_UUIDS = b"\x00\x02\x00\x00\x00\x10"  # two fields, the first 16 bytes long
+_UUID_LENGTH = b"\x00\x00\x00\x10"
+
+
+def _uuid_pairs(pairs: Iterable[tuple[UUID, UUID]]) -> bytes:
+    """Rows of two uuid columns in the binary COPY format, built in one go (book_tags has two per book)."""
+    rows = b"".join(_TWO_UUIDS + first.bytes + _UUID_LENGTH + second.bytes for first, second in pairs)
+    return _BINARY_HEADER + rows + _BINARY_TRAILER
+
+
+@asynccontextmanager
+async def _conflicts(what: str) -> AsyncIterator[None]:
+    """A row written meanwhile (a unique or foreign key), or a deadlock with a concurrent batch, is an
+    ImportConflict: the transaction is lost and the use case runs the batch again."""
+    try:
+        yield
+    except (IntegrityError, OperationalError, psycopg.IntegrityError, psycopg.errors.DeadlockDetected) as exc:
+        cause = getattr(exc, "orig", exc)
+        if not isinstance(cause, psycopg.IntegrityError | psycopg.errors.DeadlockDetected | sqlite3.IntegrityError):
+            raise
+        raise ImportConflict(f"{what} was written meanwhile") from exc
 
 
 class SqlImportFiles:
@@ -200,13 +226,14 @@ class SqlBookImport:
         wanted = {name.lower(): name for name in names}
         slugs = {slugify(name): lower for lower, name in wanted.items()}
         found = await self._find_genres(wanted, slugs)
-        missing = [lower for lower in wanted if lower not in found]
+        missing = sorted(lower for lower in wanted if lower not in found)  # one order for every writer
         if missing:
             rows = [
                 {"id": uuid.uuid4(), "name": wanted[lower], "slug": slugify(wanted[lower]), "created_at": now}
                 for lower in missing
             ]
-            await self._conn.execute(self._insert_ignoring_conflicts(genres), rows)
+            async with _conflicts("a genre"):
+                await self._conn.execute(self._insert_ignoring_conflicts(genres), rows)
             found = await self._find_genres(wanted, slugs)
         return found
 
@@ -226,15 +253,12 @@ class SqlBookImport:
     async def insert(self, new: Sequence[Book]) -> None:
         if not new:
             return
-        try:
+        async with _conflicts("a book of the batch"):
             if self._postgres:
                 await self._copy(_COPY_BOOKS, map(_book_row, new))
             else:  # sqlite3's executemany is already quick
                 rows = [book_values(book) | {"id": book.id, "created_at": book.created_at} for book in new]
                 await self._conn.execute(insert(books), rows)
-        except (IntegrityError, psycopg.IntegrityError) as exc:
-            # The transaction is lost; the use case runs the batch again, now seeing that book.
-            raise ImportConflict("a book of the batch was written meanwhile") from exc
         await self._add_tags(new)
 
     async def update(self, changed: Sequence[Book]) -> None:
@@ -254,13 +278,16 @@ class SqlBookImport:
         missing = [name for name in names if name not in ids]
         if missing:
             rows = [{"id": uuid.uuid4(), "name": name} for name in missing]
-            await self._conn.execute(self._insert_ignoring_conflicts(tags), rows)
+            async with _conflicts("a tag"):
+                await self._conn.execute(self._insert_ignoring_conflicts(tags), rows)
             ids = await self._tag_ids(names)
         links = [(book.id, ids[name]) for book in tagged for name in set(book.tags)]
-        if self._postgres:
-            await self._copy(_COPY_BOOK_TAGS, links)
-        else:
-            await self._conn.execute(insert(book_tags), [{"book_id": b, "tag_id": t} for b, t in links])
+        async with _conflicts("a tag"):
+            if self._postgres:
+                async with (await self._driver()).cursor() as cursor, cursor.copy(_COPY_BOOK_TAGS) as copy:
+                    await copy.write(_uuid_pairs(links))
+            else:
+                await self._conn.execute(insert(book_tags), [{"book_id": b, "tag_id": t} for b, t in links])
 
     async def _tag_ids(self, names: Sequence[str]) -> dict[str, UUID]:
         rows = await self._conn.execute(select(tags.c.name, tags.c.id).where(tags.c.name.in_(names)))
