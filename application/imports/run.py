@@ -34,9 +34,11 @@ log = logging.getLogger(__name__)
 #: Called after each batch with the progress so far (the command line draws its bar with it).
 ProgressCallback = Callable[[ImportProgress], Awaitable[None]]
 _RETRIES = 3
-#: Batches read ahead of the one being written.
+#: Batches written at once, each in its own transaction (on SQLite and the fakes they take turns).
+_LANES = 2
+#: Batches read ahead of those being written.
 _AHEAD = 1
-#: Rows read between two chances for the writer to run.
+#: Rows read between two chances for the writers to run.
 _YIELD_EVERY = 8
 
 
@@ -57,6 +59,27 @@ class _Batch:
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.errors)
+
+
+@dataclass(eq=False, slots=True)
+class _Written:
+    created: int
+    updated: int
+    errors: list[RowError]
+
+
+@dataclass(eq=False, slots=True)
+class _Flight:
+    """A batch being written. Later batches wait for `clear` before they look anything up."""
+
+    isbns: set[str]
+    keys: set[tuple[str, str]]
+    clear: asyncio.Event
+    task: asyncio.Task[_Written]
+
+    def touches(self, isbns: set[str], keys: set[tuple[str, str]]) -> bool:
+        """Whether another batch shares an ISBN or a title and author with this one."""
+        return not (self.isbns.isdisjoint(isbns) and self.keys.isdisjoint(keys))
 
 
 class RunImportHandler:
@@ -103,10 +126,11 @@ class RunImportHandler:
             await self._on_progress(progress)
 
     async def _import(self, progress: ImportProgress, chunks: AsyncIterable[bytes]) -> None:
-        """Reads and checks the next batches while the writer writes the last one, as one pipeline.
+        """Reads and checks the next batches while the writers write the last ones, as one pipeline.
 
-        The batches, their order and their transactions are the same as one after the other; at most
-        `_AHEAD` batches wait for the writer, so memory stays flat whatever the size of the file.
+        The batches, their transactions and their results are those of writing one after the other;
+        progress moves on in file order. At most `_AHEAD` batches wait for the writers, so memory
+        stays flat whatever the size of the file.
         """
         queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=_AHEAD)
         writer = asyncio.create_task(self._write_batches(progress, queue))
@@ -128,14 +152,57 @@ class RunImportHandler:
         await writer
 
     async def _write_batches(self, progress: ImportProgress, queue: asyncio.Queue[_Batch | None]) -> None:
-        while (batch := await queue.get()) is not None:
-            await self._flush(progress, batch)
+        """Writes up to `_LANES` batches at once; their results are recorded in file order.
+
+        A batch that shares an ISBN or a title and author with one being written waits until that one
+        is committed. Any other batch waits until those before it have looked up what they need (and,
+        if they update books, until they are committed), so it never sees what they write.
+        """
+        flights: list[_Flight] = []
+        try:
+            while (batch := await queue.get()) is not None:
+                if len(flights) == _LANES:
+                    await self._record(progress, flights.pop(0))
+                isbns, keys = set(batch.isbns), {record.key for _, record in batch.rows}
+                for earlier in flights:
+                    if earlier.touches(isbns, keys):
+                        await asyncio.wait((earlier.task,))
+                    await earlier.clear.wait()
+                while flights and (flights[0].task.done() or _failed(flights)):
+                    await self._record(progress, flights.pop(0))  # raises the first error
+                clear = asyncio.Event()
+                task = asyncio.create_task(self._write_batch(batch, clear))
+                flights.append(_Flight(isbns, keys, clear, task))
+            while flights:
+                await self._record(progress, flights.pop(0))
+        except asyncio.CancelledError:
+            await _stop([flight.task for flight in flights])
+            raise
+        except Exception:
+            # Batches after a failed one may have been committed: they count, then the import fails.
+            tasks = [flight.task for flight in flights]
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for task in tasks:
+                if not task.cancelled() and task.exception() is None:
+                    await self._save(progress, task.result())
+            raise
+
+    async def _record(self, progress: ImportProgress, flight: _Flight) -> None:
+        await self._save(progress, await flight.task)
+
+    async def _save(self, progress: ImportProgress, written: _Written) -> None:
+        progress.rows_failed(written.errors)
+        progress.rows_written(created=written.created, updated=written.updated, now=self._deps.clock.now())
+        await self._store.save(progress)
+        if self._on_progress is not None:
+            await self._on_progress(progress)
 
     async def _batches(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[_Batch]:
         """The rows in batches: a batch ends at the batch size, or before an ISBN it already has."""
         size = self._deps.policy.import_batch_size
         header: list[str] | None = None
         batch = _Batch.empty()
+        count = 0
         async for line, cells, error in read_records(chunks):
             if header is None:
                 if cells is None:
@@ -155,33 +222,34 @@ class RunImportHandler:
             if len(batch) >= size:
                 yield batch
                 batch = _Batch.empty()
-            elif len(batch) % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # lets the writer go on as soon as the database answers
+            count += 1
+            if count % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # lets the writers go on as soon as the database answers
         if header is None:
             raise InvalidField("file", "the file is empty: it needs a header row")
         if len(batch):
             yield batch
 
-    async def _flush(self, progress: ImportProgress, batch: _Batch) -> None:
-        errors = list(batch.errors)
-        rows = _drop_repeats(batch.rows, errors)
-        created = updated = 0
-        for attempt in range(_RETRIES):
-            try:
-                created, updated, found = await self._write(rows)
-                break
-            except ImportConflict:
-                if attempt == _RETRIES - 1:
-                    raise
-        errors.extend(found)
-        errors.sort(key=lambda error: error.line)
-        progress.rows_failed(errors)
-        progress.rows_written(created=created, updated=updated, now=self._deps.clock.now())
-        await self._store.save(progress)
-        if self._on_progress is not None:
-            await self._on_progress(progress)
+    async def _write_batch(self, batch: _Batch, clear: asyncio.Event) -> _Written:
+        """Writes one batch (retried on a conflict); sets `clear` once later batches may go on."""
+        try:
+            errors = list(batch.errors)
+            rows = _drop_repeats(batch.rows, errors)
+            created = updated = 0
+            for attempt in range(_RETRIES):
+                try:
+                    created, updated, found = await self._write(rows, clear)
+                    break
+                except ImportConflict:
+                    if attempt == _RETRIES - 1:
+                        raise
+            errors.extend(found)
+            errors.sort(key=lambda error: error.line)
+            return _Written(created, updated, errors)
+        finally:
+            clear.set()
 
-    async def _write(self, rows: list[tuple[int, BookRecord]]) -> tuple[int, int, list[RowError]]:
+    async def _write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
         """One transaction: BackInStock handlers run inside it, at commit."""
         errors: list[RowError] = []
         if not rows:
@@ -192,6 +260,8 @@ class RunImportHandler:
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
             plain = [(line, record) for line, record in rows if not record.isbn]
             taken = await repo.existing_keys([record.key for _, record in plain])
+            if not ids:
+                clear.set()  # only new books: what later batches look up is not changed by this one
             for line, record in plain:
                 if record.key in taken:
                     message = f"duplicate: a book titled {record.title!r} by {record.author} exists"
@@ -222,6 +292,16 @@ async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict
         record.apply_to(book, genre, now)
     await uow.book_import.update(books)
     return len(books)
+
+
+def _failed(flights: list[_Flight]) -> bool:
+    return any(f.task.done() and (f.task.cancelled() or f.task.exception() is not None) for f in flights)
+
+
+async def _stop(tasks: list[asyncio.Task[_Written]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _hand_over(queue: asyncio.Queue[_Batch | None], batch: _Batch | None, writer: asyncio.Task[None]) -> bool:

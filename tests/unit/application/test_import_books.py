@@ -317,7 +317,8 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     progress = await import_bytes(small_batches, _rows(30).encode())
     assert progress.created == 30
     assert max(ahead) > 3  # the next batch was read while this one was written
-    assert max(ahead) <= 3 * (run_module._AHEAD + 2)  # the one written, those queued, the one being read
+    # those being written, one waiting for a lane, those queued and the one being read
+    assert max(ahead) <= 3 * (run_module._LANES + run_module._AHEAD + 2)
 
 
 async def test_a_conflicting_batch_is_retried_and_counted_once(
@@ -370,3 +371,50 @@ async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before
     assert (progress.processed_rows, progress.created) == (6, 6)
     assert len(await all_books(small_batches)) == 6
     assert parsed < 30  # the reader stopped too
+
+
+class _Lanes:
+    """Stands in for the database: records when each batch starts and ends; later ones may end first."""
+
+    def __init__(self, slow: set[str]) -> None:
+        self.slow = slow
+        self.log: list[tuple[str, str]] = []
+
+    async def write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
+        first = rows[0][1].title
+        self.log.append(("start", first))
+        await asyncio.sleep(0.005)  # its lookups
+        clear.set()
+        await asyncio.sleep(0.05 if first in self.slow else 0.001)
+        self.log.append(("end", first))
+        return len(rows), 0, []
+
+
+async def test_batches_are_written_two_at_a_time_and_counted_in_file_order(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lanes = _Lanes(slow={"Book 0"})
+    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    started = await small_batches.imports.start(StartImport("l.csv", stream(_rows(9).encode())), enqueue=False)
+    counts: list[int] = []
+
+    async def record(progress: ImportProgress) -> None:
+        counts.append(progress.processed_rows)
+
+    progress = await small_batches.imports.run(started.id, on_progress=record)
+    assert progress is not None
+    assert progress.created == 9
+    assert counts == [3, 6, 9, 9]
+    log = lanes.log
+    assert log.index(("start", "Book 3")) < log.index(("end", "Book 0"))  # written at the same time
+    assert log.index(("end", "Book 3")) < log.index(("end", "Book 0"))  # and done first, yet counted after
+
+
+async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lanes = _Lanes(slow={"First"})
+    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    data = "title,author,price\nFirst,X,1.00\nB,X,1.00\nC,X,1.00\nSecond,X,1.00\nb,x,2.00\nD,X,1.00\n"
+    await import_bytes(small_batches, data.encode())
+    assert lanes.log.index(("end", "First")) < lanes.log.index(("start", "Second"))
