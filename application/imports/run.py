@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
-from contextlib import aclosing
+import threading
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -107,7 +109,8 @@ class RunImportHandler:
         progress.start(now)
         await self._store.save(progress)
         try:
-            await self._import(progress, stored_chunks(self._deps, progress.id))
+            with _old_objects_frozen():
+                await self._import(progress, stored_chunks(self._deps, progress.id))
             progress.complete(self._deps.clock.now())
         except InvalidField as exc:
             progress.fail(exc.message, self._deps.clock.now())
@@ -292,6 +295,32 @@ async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict
         record.apply_to(book, genre, now)
     await uow.book_import.update(books)
     return len(books)
+
+
+_running_imports = 0
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def _old_objects_frozen() -> Iterator[None]:
+    """Keeps the collector's full passes to what the import allocates.
+
+    The batches in flight outlive young collections, so full collections come often, and each would
+    walk every object the process made before (modules, classes, caches). Those are set aside with
+    `gc.freeze()` while imports run, and handed back to the collector when the last one ends (this
+    process freezes nothing else for good).
+    """
+    global _running_imports
+    with _running_lock:
+        _running_imports += 1
+        gc.freeze()
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running_imports -= 1
+            if _running_imports == 0:
+                gc.unfreeze()
 
 
 def _failed(flights: list[_Flight]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
@@ -418,3 +419,13 @@ async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
     data = "title,author,price\nFirst,X,1.00\nB,X,1.00\nC,X,1.00\nSecond,X,1.00\nb,x,2.00\nD,X,1.00\n"
     await import_bytes(small_batches, data.encode())
     assert lanes.log.index(("end", "First")) < lanes.log.index(("start", "Second"))
+
+
+def test_old_objects_are_frozen_only_while_imports_run() -> None:
+    gc.unfreeze()
+    with run_module._old_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        with run_module._old_objects_frozen():  # a second import at the same time
+            pass
+        assert gc.get_freeze_count() > 0  # the first still runs
+    assert gc.get_freeze_count() == 0
