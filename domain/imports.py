@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from domain.catalog import MAX_STOCK, Book, Genre
@@ -142,9 +143,10 @@ class ImportProgress:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class BookRecord:
-    """One valid CSV row. None means the cell was empty or its column absent: kept as is on update."""
+class BookRecord(NamedTuple):
+    """One valid CSV row. None means the cell was empty or its column absent: kept as is on update.
+
+    A named tuple: as immutable as a frozen dataclass, and made several times faster (one per row)."""
 
     title: str
     author: str
