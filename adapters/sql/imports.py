@@ -196,8 +196,8 @@ class SqlBookImport:
     async def ids_by_isbn(self, isbns: Sequence[str]) -> dict[str, UUID]:
         if not isbns:
             return {}
-        if self._postgres:  # one array parameter: the same short statement for any batch
-            found = await self._fetch("SELECT isbn, id FROM books WHERE isbn = ANY(%s)", sorted(set(isbns)))
+        if self._postgres:  # one array parameter (binary: psycopg escapes nothing): the same short statement
+            found = await self._fetch("SELECT isbn, id FROM books WHERE isbn = ANY(%b)", sorted(set(isbns)))
             return dict(found)
         rows = await self._conn.execute(select(books.c.isbn, books.c.id).where(books.c.isbn.in_(sorted(set(isbns)))))
         return dict(rows.all())
@@ -210,7 +210,7 @@ class SqlBookImport:
             titles, authors = zip(*sorted(wanted), strict=True)
             found = await self._fetch(
                 "SELECT lower(b.title), lower(b.author) FROM books AS b"
-                " JOIN unnest(%s::text[], %s::text[]) AS k(title, author)"
+                " JOIN unnest(%b::text[], %b::text[]) AS k(title, author)"
                 " ON lower(b.title) = k.title AND lower(b.author) = k.author",
                 list(titles),
                 list(authors),
