@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from domain.catalog import MAX_STOCK, Book, Genre
@@ -142,9 +143,10 @@ class ImportProgress:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class BookRecord:
-    """One valid CSV row. None means the cell was empty or its column absent: kept as is on update."""
+class BookRecord(NamedTuple):
+    """One valid CSV row. None means the cell was empty or its column absent: kept as is on update.
+
+    A named tuple: as immutable as a frozen dataclass, and made several times faster (one per row)."""
 
     title: str
     author: str
@@ -260,12 +262,11 @@ def _tags(cells: Mapping[str, str]) -> tuple[str, ...] | None:
     raw = _text(cells, "tags")
     if raw is None:
         return None
-    names = tuple(dict.fromkeys(part.strip() for part in raw.split("|") if part.strip()))
+    names = tuple(dict.fromkeys(name for part in raw.split("|") if (name := part.strip())))
     if len(names) > MAX_TAGS:
         raise InvalidField("tags", f"at most {MAX_TAGS} tags")
-    for name in names:
-        if len(name) > MAX_TAG_LENGTH:
-            raise InvalidField("tags", f"a tag is at most {MAX_TAG_LENGTH} characters")
+    if max(map(len, names), default=0) > MAX_TAG_LENGTH:
+        raise InvalidField("tags", f"a tag is at most {MAX_TAG_LENGTH} characters")
     return names
 
 

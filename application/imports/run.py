@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
-from collections.abc import AsyncIterable, Awaitable, Callable
+import threading
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.deps import Deps
 from application.imports.records import read_records
@@ -15,6 +19,7 @@ from application.ports.imports import ImportProgressStore
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book, Genre
 from domain.errors import DomainError, InvalidField
+from domain.ids import uuid7
 from domain.imports import (
     BookRecord,
     ImportBusy,
@@ -31,6 +36,12 @@ log = logging.getLogger(__name__)
 #: Called after each batch with the progress so far (the command line draws its bar with it).
 ProgressCallback = Callable[[ImportProgress], Awaitable[None]]
 _RETRIES = 3
+#: Batches written at once, each in its own transaction (on SQLite and the fakes they take turns).
+_LANES = 2
+#: Batches read ahead of those being written.
+_AHEAD = 1
+#: Rows read between two chances for the writers to run.
+_YIELD_EVERY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,27 @@ class _Batch:
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.errors)
+
+
+@dataclass(eq=False, slots=True)
+class _Written:
+    created: int
+    updated: int
+    errors: list[RowError]
+
+
+@dataclass(eq=False, slots=True)
+class _Flight:
+    """A batch being written. Later batches wait for `clear` before they look anything up."""
+
+    isbns: set[str]
+    keys: set[tuple[str, str]]
+    clear: asyncio.Event
+    task: asyncio.Task[_Written]
+
+    def touches(self, isbns: set[str], keys: set[tuple[str, str]]) -> bool:
+        """Whether another batch shares an ISBN or a title and author with this one."""
+        return not (self.isbns.isdisjoint(isbns) and self.keys.isdisjoint(keys))
 
 
 class RunImportHandler:
@@ -77,7 +109,8 @@ class RunImportHandler:
         progress.start(now)
         await self._store.save(progress)
         try:
-            await self._import(progress, stored_chunks(self._deps, progress.id))
+            with _old_objects_frozen():
+                await self._import(progress, stored_chunks(self._deps, progress.id))
             progress.complete(self._deps.clock.now())
         except InvalidField as exc:
             progress.fail(exc.message, self._deps.clock.now())
@@ -96,9 +129,83 @@ class RunImportHandler:
             await self._on_progress(progress)
 
     async def _import(self, progress: ImportProgress, chunks: AsyncIterable[bytes]) -> None:
+        """Reads and checks the next batches while the writers write the last ones, as one pipeline.
+
+        The batches, their transactions and their results are those of writing one after the other;
+        progress moves on in file order. At most `_AHEAD` batches wait for the writers, so memory
+        stays flat whatever the size of the file.
+        """
+        queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=_AHEAD)
+        writer = asyncio.create_task(self._write_batches(progress, queue))
+        try:
+            async with aclosing(self._batches(chunks)) as batches:
+                async for batch in batches:
+                    if not await _hand_over(queue, batch, writer):
+                        break  # the writer stopped: its error is raised below
+        except Exception:
+            # A fault further on in the file: the batches read before it are written first, as before.
+            await _hand_over(queue, None, writer)
+            await writer
+            raise
+        except BaseException:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            raise
+        await _hand_over(queue, None, writer)
+        await writer
+
+    async def _write_batches(self, progress: ImportProgress, queue: asyncio.Queue[_Batch | None]) -> None:
+        """Writes up to `_LANES` batches at once; their results are recorded in file order.
+
+        A batch that shares an ISBN or a title and author with one being written waits until that one
+        is committed. Any other batch waits until those before it have looked up what they need (and,
+        if they update books, until they are committed), so it never sees what they write.
+        """
+        flights: list[_Flight] = []
+        try:
+            while (batch := await queue.get()) is not None:
+                if len(flights) == _LANES:
+                    await self._record(progress, flights.pop(0))
+                isbns, keys = set(batch.isbns), {record.key for _, record in batch.rows}
+                for earlier in flights:
+                    if earlier.touches(isbns, keys):
+                        await asyncio.wait((earlier.task,))
+                    await earlier.clear.wait()
+                while flights and (flights[0].task.done() or _failed(flights)):
+                    await self._record(progress, flights.pop(0))  # raises the first error
+                clear = asyncio.Event()
+                task = asyncio.create_task(self._write_batch(batch, clear))
+                flights.append(_Flight(isbns, keys, clear, task))
+            while flights:
+                await self._record(progress, flights.pop(0))
+        except asyncio.CancelledError:
+            await _stop([flight.task for flight in flights])
+            raise
+        except Exception:
+            # Batches after a failed one may have been committed: they count, then the import fails.
+            tasks = [flight.task for flight in flights]
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for task in tasks:
+                if not task.cancelled() and task.exception() is None:
+                    await self._save(progress, task.result())
+            raise
+
+    async def _record(self, progress: ImportProgress, flight: _Flight) -> None:
+        await self._save(progress, await flight.task)
+
+    async def _save(self, progress: ImportProgress, written: _Written) -> None:
+        progress.rows_failed(written.errors)
+        progress.rows_written(created=written.created, updated=written.updated, now=self._deps.clock.now())
+        await self._store.save(progress)
+        if self._on_progress is not None:
+            await self._on_progress(progress)
+
+    async def _batches(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[_Batch]:
+        """The rows in batches: a batch ends at the batch size, or before an ISBN it already has."""
         size = self._deps.policy.import_batch_size
         header: list[str] | None = None
         batch = _Batch.empty()
+        count = 0
         async for line, cells, error in read_records(chunks):
             if header is None:
                 if cells is None:
@@ -107,7 +214,7 @@ class RunImportHandler:
                 continue
             row_error, record = _parse(header, cells, error)
             if record is not None and record.isbn in batch.isbns:
-                await self._flush(progress, batch)  # a repeated ISBN updates the book of the earlier line
+                yield batch  # a repeated ISBN updates the book of the earlier line
                 batch = _Batch.empty()
             if record is None:
                 batch.errors.append(RowError(line, row_error or "invalid row"))
@@ -116,34 +223,36 @@ class RunImportHandler:
                 if record.isbn:
                     batch.isbns.add(record.isbn)
             if len(batch) >= size:
-                await self._flush(progress, batch)
+                yield batch
                 batch = _Batch.empty()
+            count += 1
+            if count % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # lets the writers go on as soon as the database answers
         if header is None:
             raise InvalidField("file", "the file is empty: it needs a header row")
-        await self._flush(progress, batch)
+        if len(batch):
+            yield batch
 
-    async def _flush(self, progress: ImportProgress, batch: _Batch) -> None:
-        if not len(batch):
-            return
-        errors = list(batch.errors)
-        rows = _drop_repeats(batch.rows, errors)
-        created = updated = 0
-        for attempt in range(_RETRIES):
-            try:
-                created, updated, found = await self._write(rows)
-                break
-            except ImportConflict:
-                if attempt == _RETRIES - 1:
-                    raise
-        errors.extend(found)
-        errors.sort(key=lambda error: error.line)
-        progress.rows_failed(errors)
-        progress.rows_written(created=created, updated=updated, now=self._deps.clock.now())
-        await self._store.save(progress)
-        if self._on_progress is not None:
-            await self._on_progress(progress)
+    async def _write_batch(self, batch: _Batch, clear: asyncio.Event) -> _Written:
+        """Writes one batch (retried on a conflict); sets `clear` once later batches may go on."""
+        try:
+            errors = list(batch.errors)
+            rows = _drop_repeats(batch.rows, errors)
+            created = updated = 0
+            for attempt in range(_RETRIES):
+                try:
+                    created, updated, found = await self._write(rows, clear)
+                    break
+                except ImportConflict:
+                    if attempt == _RETRIES - 1:
+                        raise
+            errors.extend(found)
+            errors.sort(key=lambda error: error.line)
+            return _Written(created, updated, errors)
+        finally:
+            clear.set()
 
-    async def _write(self, rows: list[tuple[int, BookRecord]]) -> tuple[int, int, list[RowError]]:
+    async def _write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
         """One transaction: BackInStock handlers run inside it, at commit."""
         errors: list[RowError] = []
         if not rows:
@@ -154,6 +263,8 @@ class RunImportHandler:
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
             plain = [(line, record) for line, record in rows if not record.isbn]
             taken = await repo.existing_keys([record.key for _, record in plain])
+            if not ids:
+                clear.set()  # only new books: what later batches look up is not changed by this one
             for line, record in plain:
                 if record.key in taken:
                     message = f"duplicate: a book titled {record.title!r} by {record.author} exists"
@@ -168,7 +279,7 @@ class RunImportHandler:
                 if record.isbn and record.isbn in ids:
                     changes[ids[record.isbn]] = record
                 else:
-                    fresh.append(record.new_book(uuid4(), genre, now))
+                    fresh.append(record.new_book(uuid7(), genre, now))
             updated = await _update(uow, changes, genres, now)
             await repo.insert(fresh)
             uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed
@@ -184,6 +295,58 @@ async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict
         record.apply_to(book, genre, now)
     await uow.book_import.update(books)
     return len(books)
+
+
+_running_imports = 0
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def _old_objects_frozen() -> Iterator[None]:
+    """Keeps the collector's full passes to what the import allocates.
+
+    The batches in flight outlive young collections, so full collections come often, and each would
+    walk every object the process made before (modules, classes, caches). Those are set aside with
+    `gc.freeze()` while imports run, and handed back to the collector when the last one ends (this
+    process freezes nothing else for good).
+    """
+    global _running_imports
+    with _running_lock:
+        _running_imports += 1
+        gc.freeze()
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running_imports -= 1
+            if _running_imports == 0:
+                gc.unfreeze()
+
+
+def _failed(flights: list[_Flight]) -> bool:
+    return any(f.task.done() and (f.task.cancelled() or f.task.exception() is not None) for f in flights)
+
+
+async def _stop(tasks: list[asyncio.Task[_Written]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _hand_over(queue: asyncio.Queue[_Batch | None], batch: _Batch | None, writer: asyncio.Task[None]) -> bool:
+    """Queues a batch (None: the end) for the writer; False if the writer has stopped."""
+    if writer.done():
+        return False
+    if not queue.full():
+        queue.put_nowait(batch)
+        return True
+    put = asyncio.ensure_future(queue.put(batch))
+    try:
+        await asyncio.wait((put, writer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not put.done():
+            put.cancel()
+    return put.done() and not put.cancelled()
 
 
 def _parse(header: list[str], cells: list[str] | None, error: str | None) -> tuple[str | None, BookRecord | None]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from adapters.memory.uow import MemoryUowFactory
 from adapters.sql.engine import make_engine
 from adapters.sql.tables import book_tags, books, genres, import_files, tags
 from adapters.sql.uow import SqlUowFactory
@@ -105,3 +106,50 @@ async def test_a_100_000_row_file_on_postgresql(pg_url: str, tmp_path: Path) -> 
         assert await scalar(services, select(func.count()).select_from(import_files)) == 0
     finally:
         await services.aclose()
+
+
+_TANGLED = (
+    "title,author,price,isbn,stock\n"
+    f"New title,Writer,1.00,{isbn13(2)},5\n"  # 2 updates "Old" by Writer: its title changes
+    "C,Y,1.00,,\n"
+    "Old,Writer,1.00,,\n"  # 4 no book has this title and author any more: created
+    "Known,Someone,1.00,,\n"  # 5 duplicate of a stored book
+    f"D,Z,1.00,{isbn13(3)},0\n"
+    "c,y,1.00,,\n"  # 7 duplicate of line 3, two batches before
+    f"E,Q,2.00,{isbn13(3)},2\n"  # 8 updates the book of line 6
+    "F,R,bad,,\n"  # 9 bad price
+    "G,S,1.00,,\n"
+    "H,S,1.00,,\n"
+    "I,S,1.00,,\n"
+)
+
+
+async def _tangled(services: Services) -> tuple[tuple[int, int, int], list[tuple[int, str]], list[tuple[str, int]]]:
+    await add_book(services, title="Old", author="Writer", isbn=isbn13(2), stock=0)
+    await add_book(services, title="Known", author="Someone", stock=1)
+    progress = await import_bytes(services, _TANGLED.encode())
+    assert progress.status is ImportStatus.COMPLETED
+    async with services.deps.uow(read_only=True) as uow:
+        ids = await uow.book_import.ids_by_isbn([isbn13(2), isbn13(3)])
+        keys = await uow.book_import.existing_keys(
+            [(t, a) for t in ["old", "c", "f", "g", "h", "i"] for a in ["writer", "y", "r", "s"]]
+        )
+        found = await uow.books.get_many(list(ids.values()))
+    counts = (progress.created, progress.updated, progress.failed_rows)
+    errors = [(error.line, error.message) for error in progress.errors]
+    return counts, errors, sorted([(book.title, book.stock) for book in found] + [(t, -1) for t, _ in keys])
+
+
+async def test_writers_at_once_give_the_results_of_one_batch_after_the_other(db_url: str, tmp_path: Path) -> None:
+    """Batches of two rows that depend on each other: the same results as the in-memory fake, whose
+    writers take turns."""
+    services = bootstrap(make_settings(tmp_path / "sql", database_url=db_url, import_batch_size=2))
+    fake = bootstrap(make_settings(tmp_path / "fake", import_batch_size=2), uow=MemoryUowFactory(handlers={}))
+    try:
+        expected = await _tangled(fake)
+        assert expected[0] == (6, 2, 3)
+        assert [line for line, _ in expected[1]] == [5, 7, 9]
+        assert await _tangled(services) == expected
+    finally:
+        await services.aclose()
+        await fake.aclose()

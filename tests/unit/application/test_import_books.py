@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import gc
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+import application.imports.run as run_module
+from adapters.memory.imports import MemoryBookImport
 from adapters.memory.uow import MemoryUowFactory
+from application.events import event_handlers
 from application.imports.start import StartImport
 from application.ports.uow import UnitOfWork
-from domain.catalog import BackInStock
+from domain.catalog import BackInStock, Book
 from domain.errors import InvalidField
 from domain.events import DomainEvent
-from domain.imports import ImportStatus, PayloadTooLarge, RowError
+from domain.imports import BookRecord, ImportConflict, ImportProgress, ImportStatus, PayloadTooLarge, RowError
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
 from tests.support.clock import FakeClock
 from tests.support.imports import import_bytes, isbn13, stream
+from tests.support.settings import make_settings
 
 
 async def all_books(services: Services) -> list:  # type: ignore[type-arg]
@@ -226,3 +232,200 @@ async def test_the_uploaded_file_is_removed_after_the_import(memory_services: Se
     await import_bytes(memory_services, b"title,author,price\nA,B,1.00\n")
     async with memory_services.deps.uow(read_only=True) as uow:
         assert not uow.table("import_files")  # type: ignore[attr-defined]
+
+
+# --- the pipeline: batches are read while the previous one is written ---
+
+
+@pytest.fixture
+async def small_batches(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Services]:
+    """Batches of 3 rows, so that a short file runs through the pipeline many times."""
+    services = bootstrap(
+        make_settings(tmp_path / "var", import_batch_size=3),
+        uow=MemoryUowFactory(handlers=event_handlers()),
+        clock=clock,
+    )
+    yield services
+    await services.aclose()
+
+
+def _rows(count: int, *, bad_every: int = 0) -> str:
+    lines = []
+    for n in range(count):
+        price = "oops" if bad_every and n % bad_every == bad_every - 1 else "1.00"
+        lines.append(f"Book {n},Author,{price},{isbn13(n) if n % 2 else ''}")
+    return "title,author,price,isbn\n" + "\n".join(lines) + "\n"
+
+
+async def test_batches_keep_their_line_numbers_counts_and_progress_order(small_batches: Services) -> None:
+    data = _rows(20, bad_every=4).encode()  # lines 5, 9, 13, 17 and 21 are bad
+    started = await small_batches.imports.start(StartImport("p.csv", stream(data, 16)), enqueue=False)
+    seen: list[tuple[str, int, int, list[int]]] = []
+
+    async def record(progress: ImportProgress) -> None:
+        seen.append((progress.status, progress.processed_rows, progress.failed_rows, [e.line for e in progress.errors]))
+
+    progress = await small_batches.imports.run(started.id, on_progress=record)
+    assert progress is not None
+    assert progress.status is ImportStatus.COMPLETED
+    assert (progress.total_rows, progress.processed_rows) == (20, 20)
+    assert (progress.created, progress.failed_rows) == (15, 5)
+    assert [error.line for error in progress.errors] == [5, 9, 13, 17, 21]
+    running = [processed for status, processed, _, _ in seen if status == ImportStatus.RUNNING]
+    assert running == [3, 6, 9, 12, 15, 18, 20]  # one call per batch, in file order
+    assert seen[-1][0] == ImportStatus.COMPLETED
+
+
+async def test_a_repeated_isbn_in_a_later_batch_updates_the_book_of_the_earlier_one(small_batches: Services) -> None:
+    isbn = isbn13(7)
+    data = (
+        f"title,author,price,isbn,stock\nFirst,X,1.00,{isbn},0\nA,X,1.00,,\nB,X,1.00,,\nC,X,1.00,,\n"
+        f"Again,X,2.00,{isbn},5\nA,X,1.00,,\n"
+    ).encode()
+    progress = await import_bytes(small_batches, data)
+    assert (progress.created, progress.updated, progress.failed_rows) == (4, 1, 1)
+    assert progress.errors[0].line == 7
+    assert "duplicate" in progress.errors[0].message  # "A" was written by the batch before
+    titles = {book.title: book for book in await all_books(small_batches)}
+    assert titles["Again"].stock == 5
+    assert "First" not in titles
+
+
+async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = 0
+    parse_row = run_module.parse_row
+
+    def counting(cells: Mapping[str, str]) -> BookRecord:
+        nonlocal parsed
+        parsed += 1
+        return parse_row(cells)
+
+    written = 0
+    ahead: list[int] = []
+    insert = MemoryBookImport.insert
+
+    async def slow(self: MemoryBookImport, books: Sequence[Book]) -> None:
+        nonlocal written
+        await asyncio.sleep(0.01)  # the database is busy: the reader goes on meanwhile
+        ahead.append(parsed - written)
+        await insert(self, books)
+        written += len(books)
+
+    monkeypatch.setattr(run_module, "parse_row", counting)
+    monkeypatch.setattr(MemoryBookImport, "insert", slow)
+    progress = await import_bytes(small_batches, _rows(30).encode())
+    assert progress.created == 30
+    assert max(ahead) > 3  # the next batch was read while this one was written
+    # those being written, one waiting for a lane, those queued and the one being read
+    assert max(ahead) <= 3 * (run_module._LANES + run_module._AHEAD + 2)
+
+
+async def test_a_conflicting_batch_is_retried_and_counted_once(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    insert = MemoryBookImport.insert
+
+    async def flaky(self: MemoryBookImport, books: Sequence[Book]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ImportConflict("a book of the batch was written meanwhile")
+        await insert(self, books)
+
+    monkeypatch.setattr(MemoryBookImport, "insert", flaky)
+    progress = await import_bytes(small_batches, _rows(9).encode())
+    assert (progress.created, progress.processed_rows, progress.failed_rows) == (9, 9, 0)
+    assert calls == 4
+    assert len(await all_books(small_batches)) == 9
+
+
+async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = 0
+    parse_row = run_module.parse_row
+
+    def counting(cells: Mapping[str, str]) -> BookRecord:
+        nonlocal parsed
+        parsed += 1
+        return parse_row(cells)
+
+    calls = 0
+    insert = MemoryBookImport.insert
+
+    async def broken(self: MemoryBookImport, books: Sequence[Book]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("the database went away")
+        await insert(self, books)
+
+    monkeypatch.setattr(run_module, "parse_row", counting)
+    monkeypatch.setattr(MemoryBookImport, "insert", broken)
+    progress = await import_bytes(small_batches, _rows(300).encode())
+    assert progress.status is ImportStatus.FAILED
+    assert progress.reason is not None
+    assert "RuntimeError" in progress.reason
+    assert (progress.processed_rows, progress.created) == (6, 6)
+    assert len(await all_books(small_batches)) == 6
+    assert parsed < 30  # the reader stopped too
+
+
+class _Lanes:
+    """Stands in for the database: records when each batch starts and ends; later ones may end first."""
+
+    def __init__(self, slow: set[str]) -> None:
+        self.slow = slow
+        self.log: list[tuple[str, str]] = []
+
+    async def write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
+        first = rows[0][1].title
+        self.log.append(("start", first))
+        await asyncio.sleep(0.005)  # its lookups
+        clear.set()
+        await asyncio.sleep(0.05 if first in self.slow else 0.001)
+        self.log.append(("end", first))
+        return len(rows), 0, []
+
+
+async def test_batches_are_written_two_at_a_time_and_counted_in_file_order(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lanes = _Lanes(slow={"Book 0"})
+    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    started = await small_batches.imports.start(StartImport("l.csv", stream(_rows(9).encode())), enqueue=False)
+    counts: list[int] = []
+
+    async def record(progress: ImportProgress) -> None:
+        counts.append(progress.processed_rows)
+
+    progress = await small_batches.imports.run(started.id, on_progress=record)
+    assert progress is not None
+    assert progress.created == 9
+    assert counts == [3, 6, 9, 9]
+    log = lanes.log
+    assert log.index(("start", "Book 3")) < log.index(("end", "Book 0"))  # written at the same time
+    assert log.index(("end", "Book 3")) < log.index(("end", "Book 0"))  # and done first, yet counted after
+
+
+async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lanes = _Lanes(slow={"First"})
+    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    data = "title,author,price\nFirst,X,1.00\nB,X,1.00\nC,X,1.00\nSecond,X,1.00\nb,x,2.00\nD,X,1.00\n"
+    await import_bytes(small_batches, data.encode())
+    assert lanes.log.index(("end", "First")) < lanes.log.index(("start", "Second"))
+
+
+def test_old_objects_are_frozen_only_while_imports_run() -> None:
+    gc.unfreeze()
+    with run_module._old_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        with run_module._old_objects_frozen():  # a second import at the same time
+            pass
+        assert gc.get_freeze_count() > 0  # the first still runs
+    assert gc.get_freeze_count() == 0

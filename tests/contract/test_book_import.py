@@ -1,0 +1,103 @@
+"""The import's bulk writer (BookImportRepository) on the in-memory fake and the SQL adapters alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from adapters.memory.uow import MemoryUowFactory
+from application.events import event_handlers
+from domain.ids import uuid7
+from domain.imports import ImportConflict
+from entrypoints.bootstrap import Services, bootstrap
+from tests.support.builders import T0, a_book, add_book
+from tests.support.imports import isbn13
+from tests.support.settings import make_settings
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the in-memory fakes, else a database URL (its fixtures are set up outside the event loop)."""
+    if request.param == "memory":
+        return None
+    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    return url
+
+
+@pytest.fixture
+async def backend(store_url: str | None, tmp_path: Path) -> AsyncIterator[Services]:
+    if store_url is None:
+        wired = bootstrap(make_settings(tmp_path / "var"), uow=MemoryUowFactory(handlers=event_handlers()))
+    else:
+        wired = bootstrap(make_settings(tmp_path / "var", database_url=store_url))
+    yield wired
+    await wired.aclose()
+
+
+async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backend: Services) -> None:
+    dune = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(3))
+    await add_book(backend, title="Emma", author="Jane Austen")
+    async with backend.deps.uow(read_only=True) as uow:
+        repo = uow.book_import
+        assert await repo.ids_by_isbn([isbn13(3), isbn13(4), isbn13(3)]) == {isbn13(3): dune.id}
+        assert await repo.ids_by_isbn([]) == {}
+        wanted = [("dune", "frank herbert"), ("emma", "jane austen"), ("emma", "someone"), ("dune", "jane austen")]
+        assert await repo.existing_keys(wanted) == {("dune", "frank herbert"), ("emma", "jane austen")}
+        assert await repo.existing_keys([]) == set()
+
+
+async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Services) -> None:
+    async with backend.deps.uow() as uow:
+        genres = await uow.book_import.genres(["Science Fiction"], now=T0)
+        full = a_book(
+            id=uuid7(),
+            title="Dune",
+            author="Frank Herbert",
+            price="9.99",
+            stock=0,
+            isbn=isbn13(11),
+            description='A "desert", planet',
+            publisher="Chilton",
+            publication_date=date(1965, 8, 1),
+            pages=412,
+            language="en",
+            genre=genres["science fiction"],
+            tags=["classic", "desert"],
+        )
+        bare = a_book(id=uuid7(), title="Bare", author="Nobody", stock=3)
+        await uow.book_import.insert([full, bare])
+        await uow.commit()
+    async with backend.deps.uow(read_only=True) as uow:
+        found = {book.id: book for book in await uow.books.get_many([full.id, bare.id])}
+    for book in (full, bare):
+        stored = found[book.id]
+        assert (stored.title, stored.author, stored.price, stored.stock) == (
+            book.title,
+            book.author,
+            book.price,
+            book.stock,
+        )
+        assert (stored.isbn, stored.description, stored.publisher) == (book.isbn, book.description, book.publisher)
+        assert (stored.publication_date, stored.pages, stored.language) == (
+            book.publication_date,
+            book.pages,
+            book.language,
+        )
+        assert stored.genre == book.genre
+        assert stored.tags == book.tags
+        assert stored.created_at == book.created_at
+        assert stored.rating_counts == (0, 0, 0, 0, 0)
+
+
+async def test_an_isbn_taken_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
+    await add_book(backend, title="First", author="X", isbn=isbn13(21))
+    later = a_book(id=uuid7(), title="Second", author="Y", isbn=isbn13(21), tags=["new"])
+    fine = a_book(id=uuid7(), title="Third", author="Z")
+    async with backend.deps.uow() as uow:
+        with pytest.raises(ImportConflict):
+            await uow.book_import.insert([fine, later])
+    async with backend.deps.uow(read_only=True) as uow:
+        assert await uow.books.get_many([fine.id, later.id]) == []
