@@ -7,13 +7,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Installed packages arrive compiled: where PYTHONDONTWRITEBYTECODE is set (as in this machine's environment),
+# every process would otherwise compile SQLAlchemy, Litestar and the rest again (~6 s, not ~2.5 s).
+export UV_COMPILE_BYTECODE := 1
+SOURCES := domain application adapters entrypoints migrations tests bench
 
 # Tests make their own databases; these are the servers they use.
 export FOLIO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FOLIO_TEST_VALKEY_URL ?= valkey://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
+.PHONY: install bytecode run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
 
 install: $(VENV)/.installed
 
@@ -25,17 +29,21 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-run: install
+# Our own modules too: each test worker and each server the tests start imports them (cheap when up to date).
+bytecode: install
+	$(BIN)/python -m compileall -q -j 0 $(SOURCES) >/dev/null
+
+run: bytecode
 	$(BIN)/folio db upgrade
 	$(BIN)/folio serve
 
 worker: install
 	$(BIN)/folio worker
 
-test: install
+test: bytecode
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
-test-fast: install
+test-fast: bytecode
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
 
 lint: install
