@@ -27,8 +27,7 @@ from domain.imports import (
     ImportProgress,
     ImportStatus,
     RowError,
-    parse_header,
-    parse_row,
+    RowReader,
 )
 
 log = logging.getLogger(__name__)
@@ -203,16 +202,16 @@ class RunImportHandler:
     async def _batches(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[_Batch]:
         """The rows in batches: a batch ends at the batch size, or before an ISBN it already has."""
         size = self._deps.policy.import_batch_size
-        header: list[str] | None = None
+        reader: RowReader | None = None
         batch = _Batch.empty()
         count = 0
         async for line, cells, error in read_records(chunks):
-            if header is None:
+            if reader is None:
                 if cells is None:
                     raise InvalidField("file", "the header row could not be read as CSV")
-                header = parse_header(cells)
+                reader = RowReader(cells)
                 continue
-            row_error, record = _parse(header, cells, error)
+            row_error, record = _parse(reader, cells, error)
             if record is not None and record.isbn in batch.isbns:
                 yield batch  # a repeated ISBN updates the book of the earlier line
                 batch = _Batch.empty()
@@ -228,7 +227,7 @@ class RunImportHandler:
             count += 1
             if count % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # lets the writers go on as soon as the database answers
-        if header is None:
+        if reader is None:
             raise InvalidField("file", "the file is empty: it needs a header row")
         if len(batch):
             yield batch
@@ -349,13 +348,13 @@ async def _hand_over(queue: asyncio.Queue[_Batch | None], batch: _Batch | None, 
     return put.done() and not put.cancelled()
 
 
-def _parse(header: list[str], cells: list[str] | None, error: str | None) -> tuple[str | None, BookRecord | None]:
+def _parse(reader: RowReader, cells: list[str] | None, error: str | None) -> tuple[str | None, BookRecord | None]:
     if cells is None:
         return error, None
-    if len(cells) != len(header):
-        return f"the row has {len(cells)} fields; the header has {len(header)}", None
+    if len(cells) != len(reader.columns):
+        return f"the row has {len(cells)} fields; the header has {len(reader.columns)}", None
     try:
-        return None, parse_row(dict(zip(header, cells, strict=True)))
+        return None, reader.read(cells)
     except DomainError as exc:
         message = f"{exc.field}: {exc.message}" if isinstance(exc, InvalidField) else exc.detail
         return message, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,15 @@ from application.ports.uow import UnitOfWork
 from domain.catalog import BackInStock, Book
 from domain.errors import InvalidField
 from domain.events import DomainEvent
-from domain.imports import BookRecord, ImportConflict, ImportProgress, ImportStatus, PayloadTooLarge, RowError
+from domain.imports import (
+    BookRecord,
+    ImportConflict,
+    ImportProgress,
+    ImportStatus,
+    PayloadTooLarge,
+    RowError,
+    RowReader,
+)
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
@@ -295,12 +303,12 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed = 0
-    parse_row = run_module.parse_row
+    read = RowReader.read
 
-    def counting(cells: Mapping[str, str]) -> BookRecord:
+    def counting(self: RowReader, cells: Sequence[str]) -> BookRecord:
         nonlocal parsed
         parsed += 1
-        return parse_row(cells)
+        return read(self, cells)
 
     written = 0
     ahead: list[int] = []
@@ -313,7 +321,7 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
         await insert(self, books)
         written += len(books)
 
-    monkeypatch.setattr(run_module, "parse_row", counting)
+    monkeypatch.setattr(RowReader, "read", counting)
     monkeypatch.setattr(MemoryBookImport, "insert", slow)
     progress = await import_bytes(small_batches, _rows(30).encode())
     assert progress.created == 30
@@ -346,12 +354,12 @@ async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed = 0
-    parse_row = run_module.parse_row
+    read = RowReader.read
 
-    def counting(cells: Mapping[str, str]) -> BookRecord:
+    def counting(self: RowReader, cells: Sequence[str]) -> BookRecord:
         nonlocal parsed
         parsed += 1
-        return parse_row(cells)
+        return read(self, cells)
 
     calls = 0
     insert = MemoryBookImport.insert
@@ -363,7 +371,7 @@ async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before
             raise RuntimeError("the database went away")
         await insert(self, books)
 
-    monkeypatch.setattr(run_module, "parse_row", counting)
+    monkeypatch.setattr(RowReader, "read", counting)
     monkeypatch.setattr(MemoryBookImport, "insert", broken)
     progress = await import_bytes(small_batches, _rows(300).encode())
     assert progress.status is ImportStatus.FAILED

@@ -1,0 +1,102 @@
+"""Reading one CSV row into a BookRecord: by column name, whatever the order of the file's columns."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidField
+from domain.imports import COLUMNS, BookRecord, RowReader
+from domain.money import Money
+
+ROW = {
+    "title": " Dune ",
+    "author": "Frank Herbert",
+    "price": "9.5",
+    "isbn": "0-441-17271-7",
+    "publication_date": "1965-08-01",
+    "genre": "Science Fiction",
+    "stock": "3",
+    "tags": "classic| desert |classic||",
+    "description": "Spice.",
+    "publisher": "Chilton",
+    "pages": "412",
+    "language": "en",
+}
+DUNE = BookRecord(
+    title="Dune",
+    author="Frank Herbert",
+    price=Money(Decimal("9.50")),
+    isbn="9780441172719",
+    publication_date=date(1965, 8, 1),
+    genre="Science Fiction",
+    stock=3,
+    tags=("classic", "desert"),
+    description="Spice.",
+    publisher="Chilton",
+    pages=412,
+    language="en",
+)
+
+
+@given(
+    order=st.permutations([*COLUMNS, "shelf", "notes"]),
+    case=st.sampled_from([str.lower, str.upper, str.title]),
+)
+def test_a_row_reads_the_same_whatever_the_order_and_case_of_the_columns(order: list[str], case: object) -> None:
+    header = [f" {case(name)} " for name in order]  # type: ignore[operator]
+    cells = [ROW.get(name, "ignored") for name in order]
+    assert RowReader(header).read(cells) == DUNE
+
+
+def test_absent_and_empty_optional_columns_are_none() -> None:
+    reader = RowReader(["price", "author", "title", "stock"])
+    assert reader.read(["10", "Ann Leckie", "Ancillary Justice", ""]) == BookRecord(
+        title="Ancillary Justice", author="Ann Leckie", price=Money(Decimal("10.00"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field", "message"),
+    [
+        ("title", "   ", "title", "is required"),
+        ("author", "x" * 301, "author", "at most 300"),
+        ("price", "ten", "price", "decimal number"),
+        ("price", "-1", "price", "not be negative"),
+        ("isbn", "9780441172710", "isbn", "check digit"),
+        ("publication_date", "1965-8-1", "publication_date", "YYYY-MM-DD"),
+        ("stock", "-3", "stock", "whole number"),
+        ("stock", str(2**31), "stock", "at most"),
+        ("pages", "١٢", "pages", "whole number"),  # digits, but not ASCII ones
+        ("tags", "|".join(f"t{n}" for n in range(31)), "tags", "at most 30 tags"),
+        ("tags", "x" * 51, "tags", "at most 50 characters"),
+        ("language", "x" * 36, "language", "at most 35"),
+    ],
+)
+def test_a_broken_cell_names_its_column(column: str, value: str, field: str, message: str) -> None:
+    reader = RowReader(list(ROW))
+    with pytest.raises(InvalidField) as caught:
+        reader.read([value if name == column else cell for name, cell in ROW.items()])
+    assert caught.value.field == field
+    assert message in caught.value.message
+
+
+def test_the_first_broken_rule_in_column_order_is_reported() -> None:
+    reader = RowReader(["stock", "price", "author", "title"])
+    with pytest.raises(InvalidField) as caught:
+        reader.read(["lots", "free", "", ""])
+    assert caught.value.field == "title"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [(["title", "author"], "lacks the required column(s) price"), (["title", "Title", "author", "price"], "repeats")],
+)
+def test_a_bad_header_is_refused(header: list[str], message: str) -> None:
+    with pytest.raises(InvalidField) as caught:
+        RowReader(header)
+    assert message in caught.value.message
