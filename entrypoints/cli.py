@@ -137,7 +137,6 @@ def seed(count: int, seed: int) -> None:
                 async with engine.connect() as conn:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     await conn.execute(text("VACUUM ANALYZE books"))
-                    await conn.execute(text("VACUUM ANALYZE book_tags"))
             return made
         finally:
             await engine.dispose()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.tables import book_tags, books, genres, tags
+from adapters.sql.tables import books, genres
 from domain.catalog import slugify
 
 
@@ -135,7 +135,7 @@ def _book(
     }
 
 
-async def _ensure(engine: AsyncEngine, now: datetime) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+async def _ensure(engine: AsyncEngine, now: datetime) -> list[uuid.UUID]:
     async with engine.begin() as conn:
         have = set((await conn.execute(select(genres.c.slug))).scalars())
         new = [
@@ -145,13 +145,7 @@ async def _ensure(engine: AsyncEngine, now: datetime) -> tuple[list[uuid.UUID], 
         ]
         if new:
             await conn.execute(insert(genres), new)
-        have_tags = set((await conn.execute(select(tags.c.name))).scalars())
-        new_tags = [{"id": uuid.uuid4(), "name": t} for t in TAGS if t not in have_tags]
-        if new_tags:
-            await conn.execute(insert(tags), new_tags)
-        genre_ids = list((await conn.execute(select(genres.c.id))).scalars())
-        tag_ids = list((await conn.execute(select(tags.c.id).where(tags.c.name.in_(TAGS)))).scalars())
-    return genre_ids, tag_ids
+        return list((await conn.execute(select(genres.c.id))).scalars())
 
 
 async def _drop_search_indexes(engine: AsyncEngine) -> list[str]:
@@ -181,14 +175,14 @@ async def seed_books(engine: AsyncEngine, count: int, *, seed: int = 7) -> int:
     """Inserts `count` books with genres, tags and valid, unused ISBNs; returns how many."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    genre_ids, tag_ids = await _ensure(engine, now)
+    genre_ids = await _ensure(engine, now)
     async with engine.connect() as conn:
         start = int((await conn.execute(select(books.c.isbn).order_by(books.c.isbn.desc()).limit(1))).scalar() or 0)
     first = (start // 10 % 10**9) + 1 if start else 1
     bulk = engine.dialect.name == "postgresql" and count >= BULK
     dropped = await _drop_search_indexes(engine) if bulk else []
     try:
-        return await _insert(engine, rng, count, first, genre_ids, tag_ids, now)
+        return await _insert(engine, rng, count, first, genre_ids, now)
     finally:
         if dropped:
             await _create_indexes(engine, dropped)
@@ -200,7 +194,6 @@ async def _insert(
     count: int,
     first: int,
     genre_ids: list[uuid.UUID],
-    tag_ids: list[uuid.UUID],
     now: datetime,
 ) -> int:
     descriptions = [_description(rng) for _ in range(min(count, 20_000))]
@@ -210,19 +203,13 @@ async def _insert(
         for start in mine:
             size = min(BATCH, count - start)
             rows = [_book(rng, first + start + i, genre_ids, now, descriptions) for i in range(size)]
-            links = [
-                {"book_id": row["id"], "tag_id": tag}
-                for row in rows
-                for tag in rng.sample(tag_ids, rng.randint(0, min(4, len(tag_ids))))
-            ]
+            for row in rows:
+                row["tags"] = sorted(rng.sample(TAGS, rng.randint(0, 4)))
             async with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     await _copy(conn, books.name, rows)
-                    await _copy(conn, book_tags.name, links)
                 else:
                     await conn.execute(insert(books), rows)
-                    if links:
-                        await conn.execute(insert(book_tags), links)
 
     # Two loaders: one builds rows in Python while the database takes the other's batch.
     lanes = 2 if engine.dialect.name == "postgresql" else 1

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -11,7 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.tables import book_tags, books, genres, tags
+from adapters.sql.tables import books, genres
 from application.uow import UnitOfWorkBase
 from domain.catalog import Book, Genre
 from domain.money import Money
@@ -19,7 +17,7 @@ from domain.money import Money
 BOOK_WITH_GENRE = (books, genres.c.name.label("genre_name"), genres.c.slug.label("genre_slug"))
 
 
-def to_book(row: RowMapping, tag_names: Sequence[str] = ()) -> Book:
+def to_book(row: RowMapping) -> Book:
     """Maps a `books` row joined with its genre's `genre_name` and `genre_slug`."""
     return Book(
         id=row["id"],
@@ -36,7 +34,7 @@ def to_book(row: RowMapping, tag_names: Sequence[str] = ()) -> Book:
         pages=row["pages"],
         language=row["language"],
         genre=None if row["genre_id"] is None else Genre(row["genre_id"], row["genre_name"], row["genre_slug"]),
-        tags=sorted(tag_names),
+        tags=sorted(row["tags"]),
         rating_counts=(row["rating_1"], row["rating_2"], row["rating_3"], row["rating_4"], row["rating_5"]),
     )
 
@@ -69,6 +67,7 @@ def book_values(book: Book) -> dict[str, Any]:
         "genre_id": None if book.genre is None else book.genre.id,
         "price": book.price.amount,
         "stock": book.stock,
+        "tags": sorted(set(book.tags)),
         "updated_at": book.updated_at,
     }
 
@@ -77,18 +76,6 @@ class SqlBookRepository:
     def __init__(self, conn: AsyncConnection, uow: UnitOfWorkBase) -> None:
         self._conn = conn
         self._uow = uow
-
-    async def _tags_of(self, book_ids: Sequence[UUID]) -> dict[UUID, list[str]]:
-        found: dict[UUID, list[str]] = defaultdict(list)
-        if book_ids:
-            query = (
-                select(book_tags.c.book_id, tags.c.name)
-                .join(tags, tags.c.id == book_tags.c.tag_id)
-                .where(book_tags.c.book_id.in_(book_ids))
-            )
-            for book_id, name in (await self._conn.execute(query)).all():
-                found[book_id].append(name)
-        return found
 
     async def get(self, book_id: UUID, *, lock: bool = False) -> Book | None:
         found = await self.get_many([book_id], lock=lock)
@@ -107,34 +94,18 @@ class SqlBookRepository:
         if lock:
             query = query.with_for_update(of=books)
         rows = (await self._conn.execute(query)).mappings().all()
-        tag_map = await self._tags_of([row["id"] for row in rows])
-        found = [to_book(row, tag_map.get(row["id"], ())) for row in rows]
+        found = [to_book(row) for row in rows]
         for book in found:
             self._uow.track(book)
         return found
 
-    async def _set_tags(self, book_id: UUID, names: Sequence[str]) -> None:
-        await self._conn.execute(delete(book_tags).where(book_tags.c.book_id == book_id))
-        if not names:
-            return
-        wanted = sorted(set(names))
-        existing = dict((await self._conn.execute(select(tags.c.name, tags.c.id).where(tags.c.name.in_(wanted)))).all())
-        missing = [name for name in wanted if name not in existing]
-        for name in missing:
-            existing[name] = uuid.uuid4()
-        if missing:
-            await self._conn.execute(insert(tags), [{"id": existing[name], "name": name} for name in missing])
-        await self._conn.execute(insert(book_tags), [{"book_id": book_id, "tag_id": existing[name]} for name in wanted])
-
     async def add(self, book: Book) -> None:
         values = book_values(book) | {"id": book.id, "created_at": book.created_at}
         await self._conn.execute(insert(books).values(values))
-        await self._set_tags(book.id, book.tags)
         self._uow.track(book)
 
     async def update(self, book: Book) -> None:
         await self._conn.execute(update(books).where(books.c.id == book.id).values(book_values(book)))
-        await self._set_tags(book.id, book.tags)
 
     async def save_stock(self, books_sold: Sequence[Book]) -> None:
         if books_sold:

@@ -3,7 +3,7 @@ both databases; the text-matching part is per database (`search_postgres.py`, `s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
-from adapters.sql.tables import book_tags, books, genres, tags
+from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book
@@ -33,7 +33,7 @@ _ORDER: dict[Sort, tuple[Any, ...]] = {
 }
 
 
-def filters(query: BookQuery) -> list[ColumnElement[bool]]:
+def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> list[ColumnElement[bool]]:
     """Every non-text filter of the query, on `books` columns; text is matched literally."""
     where: list[ColumnElement[bool]] = []
     if query.genre is not None:
@@ -41,8 +41,7 @@ def filters(query: BookQuery) -> list[ColumnElement[bool]]:
     if query.author:
         where.append(contains(books.c.author, query.author))
     if query.tag is not None:
-        tagged = select(book_tags.c.book_id).join(tags, tags.c.id == book_tags.c.tag_id).where(tags.c.name == query.tag)
-        where.append(books.c.id.in_(tagged))
+        where.append(tagged(query.tag))
     if query.min_price is not None:
         where.append(books.c.price >= query.min_price)
     if query.max_price is not None:
@@ -63,10 +62,12 @@ class SqlCatalogReads:
         self._engine = engine
 
     # -- per database -------------------------------------------------------------------------
-    def tag_list(self) -> ColumnElement[Any]:
+    def tagged(self, name: str) -> ColumnElement[bool]:
+        """Books whose tags include `name`."""
         raise NotImplementedError
 
-    def split_tags(self, value: Any) -> Sequence[str]:
+    def tag_counts(self) -> Select[Any]:
+        """`(name, n)`: each tag and how many books carry it."""
         raise NotImplementedError
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
@@ -82,15 +83,13 @@ class SqlCatalogReads:
 
     # -- shared ---------------------------------------------------------------------------------
     def _rows(self) -> Select[Any]:
-        return select(*BOOK_WITH_GENRE, self.tag_list().label("tag_list")).outerjoin(
-            genres, genres.c.id == books.c.genre_id
-        )
+        return select(*BOOK_WITH_GENRE).outerjoin(genres, genres.c.id == books.c.genre_id)
 
     def _book(self, row: RowMapping) -> Book:
-        return to_book(row, self.split_tags(row["tag_list"]))
+        return to_book(row)
 
     async def matches(self, query: BookQuery) -> Matches:
-        where = filters(query)
+        where = filters(query, self.tagged)
         if query.q:
             match = self.text_match(query.q)
             if match is None:
@@ -99,7 +98,7 @@ class SqlCatalogReads:
         async with self._engine.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(books).where(*where))).scalar_one()
             if total == 0 and query.q:
-                found = await self.fuzzy(conn, query.q, filters(query))
+                found = await self.fuzzy(conn, query.q, filters(query, self.tagged))
                 return Matches(len(found), tuple(found))
         return Matches(total)
 
@@ -108,7 +107,7 @@ class SqlCatalogReads:
             return []
         if matches.fuzzy_ids is not None:
             return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
-        where = filters(query)
+        where = filters(query, self.tagged)
         if query.q and query.sort is Sort.RELEVANCE:
             cap = max(RANK_CAP, query.offset + query.limit)
             ranked = self.ranked(query.q, where, cap).subquery("ranked")
@@ -154,8 +153,6 @@ class SqlCatalogReads:
         return [GenreCount(row.id, row.name, row.slug, row.n) for row in rows]
 
     async def tags(self) -> list[TagCount]:
-        n = func.count(book_tags.c.book_id).label("n")
-        statement = select(tags.c.name, n).join(book_tags, book_tags.c.tag_id == tags.c.id).group_by(tags.c.name)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(statement.order_by(tags.c.name))).all()
-        return [TagCount(row.name, row.n) for row in rows]
+            rows = (await conn.execute(self.tag_counts())).all()
+        return [TagCount(name, n) for name, n in rows]

@@ -14,6 +14,7 @@ from uuid import UUID
 import psycopg
 from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
+    ARRAY,
     Column,
     Date,
     Integer,
@@ -33,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog import book_values
-from adapters.sql.tables import book_tags, books, genres, import_files, tags
+from adapters.sql.tables import books, genres, import_files
 from domain.catalog import Book, Genre
 from domain.imports import ImportConflict, slugify
 
@@ -43,6 +44,8 @@ def _copy_type(source: Column[Any]) -> str:
     kind = source.type
     if isinstance(kind, GUID):
         return "uuid"
+    if isinstance(kind, ARRAY):
+        return "varchar[]"
     if isinstance(kind, DateTimeUTC):
         return "timestamptz"
     if isinstance(kind, String):  # and Text
@@ -77,6 +80,7 @@ _BOOK_COLUMNS = (
     "rating_5",
     "review_count",
     "average_rating",
+    "tags",
     "created_at",
     "updated_at",
 )
@@ -101,6 +105,7 @@ def _book_row(book: Book) -> tuple[Any, ...]:
         *book.rating_counts,
         book.review_count,
         None if average is None else Decimal(str(average)),
+        sorted(set(book.tags)),
         book.created_at,
         book.updated_at,
     )
@@ -114,18 +119,6 @@ def _copy_statement(table: Table, names: Sequence[str]) -> tuple[str, list[str]]
 
 
 _COPY_BOOKS = _copy_statement(books, _BOOK_COLUMNS)
-_COPY_BOOK_TAGS = "COPY book_tags (book_id, tag_id) FROM STDIN (FORMAT BINARY)"
-# PostgreSQL's binary COPY format: a header; per row the field count, then each field's length and bytes; a trailer.
-_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-_BINARY_TRAILER = b"\xff\xff"
-_TWO_UUIDS = b"\x00\x02\x00\x00\x00\x10"  # two fields, the first 16 bytes long
-_UUID_LENGTH = b"\x00\x00\x00\x10"
-
-
-def _uuid_pairs(pairs: Iterable[tuple[UUID, UUID]]) -> bytes:
-    """Rows of two uuid columns in the binary COPY format, built in one go (book_tags has two per book)."""
-    rows = b"".join(_TWO_UUIDS + first.bytes + _UUID_LENGTH + second.bytes for first, second in pairs)
-    return _BINARY_HEADER + rows + _BINARY_TRAILER
 
 
 _INDEX_PROBES = (
@@ -276,36 +269,9 @@ class SqlBookImport:
             else:  # sqlite3's executemany is already quick
                 rows = [book_values(book) | {"id": book.id, "created_at": book.created_at} for book in new]
                 await self._conn.execute(insert(books), rows)
-        await self._add_tags(new)
 
     async def update(self, changed: Sequence[Book]) -> None:
         if not changed:
             return
         statement = update(books).where(books.c.id == bindparam("b_id"))
         await self._conn.execute(statement, [book_values(book) | {"b_id": book.id} for book in changed])
-        ids = [book.id for book in changed]
-        await self._conn.execute(delete(book_tags).where(book_tags.c.book_id.in_(ids)))
-        await self._add_tags(changed)
-
-    async def _add_tags(self, tagged: Sequence[Book]) -> None:
-        names = sorted({name for book in tagged for name in book.tags})
-        if not names:
-            return
-        ids = await self._tag_ids(names)
-        missing = [name for name in names if name not in ids]
-        if missing:
-            rows = [{"id": uuid.uuid4(), "name": name} for name in missing]
-            async with _conflicts("a tag"):
-                await self._conn.execute(self._insert_ignoring_conflicts(tags), rows)
-            ids = await self._tag_ids(names)
-        links = [(book.id, ids[name]) for book in tagged for name in set(book.tags)]
-        async with _conflicts("a tag"):
-            if self._postgres:
-                async with (await self._driver()).cursor() as cursor, cursor.copy(_COPY_BOOK_TAGS) as copy:
-                    await copy.write(_uuid_pairs(links))
-            else:
-                await self._conn.execute(insert(book_tags), [{"book_id": b, "tag_id": t} for b, t in links])
-
-    async def _tag_ids(self, names: Sequence[str]) -> dict[str, UUID]:
-        rows = await self._conn.execute(select(tags.c.name, tags.c.id).where(tags.c.name.in_(names)))
-        return dict(rows.all())

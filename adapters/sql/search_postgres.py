@@ -3,15 +3,14 @@ with a prefix query, `ts_rank` over a bounded candidate set, and pg_trgm for typ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
-from adapters.sql.tables import book_tags, books, tags
+from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
 
 _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
@@ -47,12 +46,18 @@ class PostgresCatalogReads(SqlCatalogReads):
     async def dispose(self) -> None:
         await self._engine.dispose()
 
-    def tag_list(self) -> ColumnElement[Any]:
-        names = select(func.array_agg(tags.c.name)).select_from(book_tags.join(tags, tags.c.id == book_tags.c.tag_id))
-        return names.where(book_tags.c.book_id == books.c.id).scalar_subquery()
+    def tagged(self, name: str) -> ColumnElement[bool]:
+        return books.c.tags.contains([name])  # `tags @> ARRAY[name]`: the GIN index search_books_tags
 
-    def split_tags(self, value: Any) -> Sequence[str]:
-        return value or ()
+    def tag_counts(self) -> Select[Any]:
+        name = func.unnest(books.c.tags).table_valued("name").render_derived()
+        return (
+            select(name.c.name, func.count())
+            .select_from(books)
+            .join(name, true())
+            .group_by(name.c.name)
+            .order_by(name.c.name)
+        )
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
         if not words(q):

@@ -3,21 +3,19 @@ ranked by bm25 with the same weights' order as PostgreSQL: title, then author, t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, table, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
-from adapters.sql.tables import book_tags, books, tags
+from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, trigrams, word_similarity, words
 
 _ROWID: ColumnElement[Any] = literal_column("books.rowid")
 _FTS = table("books_fts", column("rowid", Integer))
 _TRI = table("books_fts_tri", column("rowid", Integer))
-_SEPARATOR = "\x1f"
 #: Trigram candidates looked at for a typo, before checking how close each one is.
 _TRIGRAM_CANDIDATES = 200
 
@@ -31,14 +29,19 @@ def fts_query(q: str) -> str | None:
 class SqliteCatalogReads(SqlCatalogReads):
     dialect = "sqlite"
 
-    def tag_list(self) -> ColumnElement[Any]:
-        names = select(func.group_concat(tags.c.name, _SEPARATOR)).select_from(
-            book_tags.join(tags, tags.c.id == book_tags.c.tag_id)
-        )
-        return names.where(book_tags.c.book_id == books.c.id).scalar_subquery()
+    def tagged(self, name: str) -> ColumnElement[bool]:
+        each = func.json_each(books.c.tags).table_valued("value")
+        return select(each.c.value).where(each.c.value == name).exists()
 
-    def split_tags(self, value: Any) -> Sequence[str]:
-        return value.split(_SEPARATOR) if value else ()
+    def tag_counts(self) -> Select[Any]:
+        each = func.json_each(books.c.tags).table_valued("value")
+        return (
+            select(each.c.value, func.count())
+            .select_from(books)
+            .join(each, true())
+            .group_by(each.c.value)
+            .order_by(each.c.value)
+        )
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
         match = fts_query(q)

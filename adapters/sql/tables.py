@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData(
     naming_convention={
@@ -105,12 +105,8 @@ genres = Table(
 )
 Index("uq_genres_name_lower", func.lower(genres.c.name), unique=True)
 
-tags = Table(
-    "tags",
-    metadata,
-    Column("id", GUID, primary_key=True),
-    Column("name", String(50), nullable=False, unique=True),
-)
+#: A book's tag names: varchar(50)[] (GIN-indexed) on PostgreSQL, a JSON list on SQLite (migration 0008).
+TAG_NAMES = ARRAY(String(50)).with_variant(JSON(), "sqlite")
 
 books = Table(
     "books",
@@ -135,6 +131,7 @@ books = Table(
     Column("rating_5", Integer, nullable=False, server_default="0"),
     Column("review_count", Integer, nullable=False, server_default="0"),
     Column("average_rating", Numeric(3, 2)),
+    Column("tags", TAG_NAMES, nullable=False),
     _ts("created_at"),
     _ts("updated_at"),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -147,15 +144,6 @@ Index("ix_books_rating", books.c.average_rating, books.c.id)
 Index("ix_books_publication_date", books.c.publication_date, books.c.id)
 Index("ix_books_genre", books.c.genre_id, books.c.created_at)
 Index("ix_books_language", books.c.language)
-
-book_tags = Table(
-    "book_tags",
-    metadata,
-    Column("book_id", GUID, ForeignKey("books.id", ondelete="CASCADE"), nullable=False),
-    Column("tag_id", GUID, ForeignKey("tags.id", ondelete="CASCADE"), nullable=False),
-    PrimaryKeyConstraint("book_id", "tag_id"),
-)
-Index("ix_book_tags_tag", book_tags.c.tag_id, book_tags.c.book_id)
 
 shelf_entries = Table(
     "shelf_entries",
