@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from domain.ids import uuid7
 from domain.imports import ImportConflict
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from tests.support.builders import T0, a_book, add_book
 from tests.support.imports import isbn13
-from tests.support.settings import make_settings
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest) -> str | None:
-    """None for the in-memory fakes, else a database URL (its fixtures are set up outside the event loop)."""
-    if request.param == "memory":
-        return None
-    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    return url
-
-
-@pytest.fixture
-async def backend(store_url: str | None, tmp_path: Path) -> AsyncIterator[Services]:
-    if store_url is None:
-        wired = bootstrap(make_settings(tmp_path / "var"), uow=MemoryUowFactory(handlers=event_handlers()))
-    else:
-        wired = bootstrap(make_settings(tmp_path / "var", database_url=store_url))
-    yield wired
-    await wired.aclose()
 
 
 async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backend: Services) -> None:

@@ -299,17 +299,28 @@ async def test_a_repeated_isbn_in_a_later_batch_updates_the_book_of_the_earlier_
     assert "First" not in titles
 
 
-async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
-    small_batches: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parsed = 0
+class _Parsed:
+    """How many rows the import has read so far."""
+
+    rows = 0
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> _Parsed:
+    counter = _Parsed()
     read = RowReader.read
 
     def counting(self: RowReader, cells: Sequence[str]) -> BookRecord:
-        nonlocal parsed
-        parsed += 1
+        counter.rows += 1
         return read(self, cells)
 
+    monkeypatch.setattr(RowReader, "read", counting)
+    return counter
+
+
+async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
+    small_batches: Services, parsed: _Parsed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written = 0
     ahead: list[int] = []
     insert = MemoryBookImport.insert
@@ -317,11 +328,10 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     async def slow(self: MemoryBookImport, books: Sequence[Book]) -> None:
         nonlocal written
         await asyncio.sleep(0.01)  # the database is busy: the reader goes on meanwhile
-        ahead.append(parsed - written)
+        ahead.append(parsed.rows - written)
         await insert(self, books)
         written += len(books)
 
-    monkeypatch.setattr(RowReader, "read", counting)
     monkeypatch.setattr(MemoryBookImport, "insert", slow)
     progress = await import_bytes(small_batches, _rows(30).encode())
     assert progress.created == 30
@@ -351,16 +361,8 @@ async def test_a_conflicting_batch_is_retried_and_counted_once(
 
 
 async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(
-    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+    small_batches: Services, parsed: _Parsed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed = 0
-    read = RowReader.read
-
-    def counting(self: RowReader, cells: Sequence[str]) -> BookRecord:
-        nonlocal parsed
-        parsed += 1
-        return read(self, cells)
-
     calls = 0
     insert = MemoryBookImport.insert
 
@@ -371,7 +373,6 @@ async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before
             raise RuntimeError("the database went away")
         await insert(self, books)
 
-    monkeypatch.setattr(RowReader, "read", counting)
     monkeypatch.setattr(MemoryBookImport, "insert", broken)
     progress = await import_bytes(small_batches, _rows(300).encode())
     assert progress.status is ImportStatus.FAILED
@@ -379,7 +380,7 @@ async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before
     assert "RuntimeError" in progress.reason
     assert (progress.processed_rows, progress.created) == (6, 6)
     assert len(await all_books(small_batches)) == 6
-    assert parsed < 30  # the reader stopped too
+    assert parsed.rows < 30  # the reader stopped too
 
 
 class _Lanes:
