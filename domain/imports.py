@@ -227,11 +227,10 @@ def _text(value: str, name: str) -> str | None:
 
 
 def _required(value: str, name: str) -> str:
-    if not value:
+    checked = _text(value, name)
+    if checked is None:
         raise InvalidField(name, "is required")
-    if len(value) > MAX_LENGTH[name]:
-        raise InvalidField(name, f"must be at most {MAX_LENGTH[name]} characters")
-    return value
+    return checked
 
 
 def _count(value: str, name: str) -> int | None:

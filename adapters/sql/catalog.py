@@ -34,7 +34,7 @@ def to_book(row: RowMapping) -> Book:
         pages=row["pages"],
         language=row["language"],
         genre=None if row["genre_id"] is None else Genre(row["genre_id"], row["genre_name"], row["genre_slug"]),
-        tags=sorted(row["tags"]),
+        tags=list(row["tags"]),  # stored as the book keeps them: sorted, no repeats
         rating_counts=(row["rating_1"], row["rating_2"], row["rating_3"], row["rating_4"], row["rating_5"]),
     )
 
@@ -67,7 +67,7 @@ def book_values(book: Book) -> dict[str, Any]:
         "genre_id": None if book.genre is None else book.genre.id,
         "price": book.price.amount,
         "stock": book.stock,
-        "tags": sorted(set(book.tags)),
+        "tags": book.tags,
         "updated_at": book.updated_at,
     }
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -66,8 +66,8 @@ class SqlCatalogReads:
         """Books whose tags include `name`."""
         raise NotImplementedError
 
-    def tag_counts(self) -> Select[Any]:
-        """`(name, n)`: each tag and how many books carry it."""
+    def each_tag(self) -> TableValuedAlias:
+        """A book's tags as rows of one column, `value` (correlated with `books`)."""
         raise NotImplementedError
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
@@ -153,6 +153,14 @@ class SqlCatalogReads:
         return [GenreCount(row.id, row.name, row.slug, row.n) for row in rows]
 
     async def tags(self) -> list[TagCount]:
+        each = self.each_tag()
+        statement = (
+            select(each.c.value, func.count())
+            .select_from(books)
+            .join(each, true())
+            .group_by(each.c.value)
+            .order_by(each.c.value)
+        )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(self.tag_counts())).all()
+            rows = (await conn.execute(statement)).all()
         return [TagCount(name, n) for name, n in rows]

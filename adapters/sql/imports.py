@@ -105,7 +105,7 @@ def _book_row(book: Book) -> tuple[Any, ...]:
         *book.rating_counts,
         book.review_count,
         None if average is None else Decimal(str(average)),
-        sorted(set(book.tags)),
+        book.tags,
         book.created_at,
         book.updated_at,
     )

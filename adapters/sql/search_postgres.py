@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, text, true
+from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, literal, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
@@ -49,15 +49,8 @@ class PostgresCatalogReads(SqlCatalogReads):
     def tagged(self, name: str) -> ColumnElement[bool]:
         return books.c.tags.contains([name])  # `tags @> ARRAY[name]`: the GIN index search_books_tags
 
-    def tag_counts(self) -> Select[Any]:
-        name = func.unnest(books.c.tags).table_valued("name").render_derived()
-        return (
-            select(name.c.name, func.count())
-            .select_from(books)
-            .join(name, true())
-            .group_by(name.c.name)
-            .order_by(name.c.name)
-        )
+    def each_tag(self) -> TableValuedAlias:
+        return func.unnest(books.c.tags).table_valued("value").render_derived()  # AS anon(value)
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
         if not words(q):

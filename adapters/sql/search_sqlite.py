@@ -6,7 +6,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, table, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    TableValuedAlias,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
@@ -30,18 +41,11 @@ class SqliteCatalogReads(SqlCatalogReads):
     dialect = "sqlite"
 
     def tagged(self, name: str) -> ColumnElement[bool]:
-        each = func.json_each(books.c.tags).table_valued("value")
+        each = self.each_tag()
         return select(each.c.value).where(each.c.value == name).exists()
 
-    def tag_counts(self) -> Select[Any]:
-        each = func.json_each(books.c.tags).table_valued("value")
-        return (
-            select(each.c.value, func.count())
-            .select_from(books)
-            .join(each, true())
-            .group_by(each.c.value)
-            .order_by(each.c.value)
-        )
+    def each_tag(self) -> TableValuedAlias:
+        return func.json_each(books.c.tags).table_valued("value")
 
     def text_match(self, q: str) -> ColumnElement[bool] | None:
         match = fts_query(q)
