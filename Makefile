@@ -37,7 +37,7 @@ run: bytecode
 	$(BIN)/folio db upgrade
 	$(BIN)/folio serve
 
-worker: install
+worker: bytecode
 	$(BIN)/folio worker
 
 test: bytecode

@@ -32,8 +32,8 @@ async def _admin(server_url: str, *statements: str) -> None:
         await engine.dispose()
 
 
-def create_postgres_database(server_url: str, name: str) -> str:
-    """Creates (afresh) and migrates database `name`; returns its URL."""
+def empty_postgres_database(server_url: str, name: str) -> str:
+    """Creates database `name` afresh, with no tables; returns its URL."""
     asyncio.run(
         _admin(
             server_url,
@@ -41,7 +41,12 @@ def create_postgres_database(server_url: str, name: str) -> str:
             f'CREATE DATABASE "{name}"',
         )
     )
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """Creates (afresh) and migrates database `name`; returns its URL."""
+    url = empty_postgres_database(server_url, name)
     upgrade_database(url)
     return url
 
