@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -45,6 +45,8 @@ MAX_TAG_LENGTH = 50
 MAX_TAGS = 30
 #: Errors kept in the progress record; later ones are only counted.
 MAX_REPORTED_ERRORS = 1000
+#: Distinct cells of a column whose values a RowReader keeps, for the rows that repeat them.
+MEMO_SIZE = 4096
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -267,35 +269,63 @@ def _tags(value: str) -> tuple[str, ...] | None:
     return tuple(names)
 
 
+def _price(value: str) -> Money:
+    return Money.of(_required(value, "price"), field="price")
+
+
+class _Memo[V]:
+    """One column's parsed cells, kept to be shared by the rows that repeat them (prices, dates and tag
+    lists do, and their values are immutable). A cell that breaks a rule raises every time it is read.
+    Like pandas' `cache_dates`; bounded at MEMO_SIZE cells, then the others are parsed each time."""
+
+    __slots__ = ("_parse", "_values")
+
+    def __init__(self, parse: Callable[[str], V]) -> None:
+        self._parse = parse
+        self._values: dict[str, V] = {}
+
+    def __call__(self, cell: str) -> V:
+        values = self._values
+        if cell in values:
+            return values[cell]
+        value = self._parse(cell)
+        if len(values) < MEMO_SIZE:
+            values[cell] = value
+        return value
+
+
 class RowReader:
     """Reads the rows of one file into BookRecords; where each column sits is worked out once, from
     the header, so a row is read by position (a dict per row cost more than checking it)."""
 
-    __slots__ = ("_positions", "columns")
+    __slots__ = ("_date", "_positions", "_price", "_tags", "columns")
 
     def __init__(self, header: Sequence[str]) -> None:
         self.columns = parse_header(header)
         #: Each of COLUMNS' position in a row, or -1 where the file lacks it.
         self._positions = tuple(self.columns.index(name) if name in self.columns else -1 for name in COLUMNS)
+        self._price = _Memo(_price)
+        self._date = _Memo(lambda value: _date(value, "publication_date"))
+        self._tags = _Memo(_tags)
 
     def read(self, cells: Sequence[str]) -> BookRecord:
         """Validates one row (as many cells as columns); the first broken rule is an InvalidField."""
         (title, author, price, isbn, published, genre, stock, tags, description, publisher, pages, language) = [
             cells[at].strip() if at >= 0 else "" for at in self._positions
         ]
-        return BookRecord(
-            title=_required(title, "title"),
-            author=_required(author, "author"),
-            price=Money.of(_required(price, "price"), field="price"),
-            isbn=normalize_isbn(isbn) if isbn else None,
-            publication_date=_date(published, "publication_date"),
-            genre=_text(genre, "genre"),
-            stock=_count(stock, "stock"),
-            tags=_tags(tags),
-            description=_text(description, "description"),
-            publisher=_text(publisher, "publisher"),
-            pages=_count(pages, "pages"),
-            language=_text(language, "language"),
+        return BookRecord(  # by position, in the order of its fields: keywords cost twice as much per row
+            _required(title, "title"),
+            _required(author, "author"),
+            self._price(price),
+            normalize_isbn(isbn) if isbn else None,
+            self._date(published),
+            _text(genre, "genre"),
+            _count(stock, "stock"),
+            self._tags(tags),
+            _text(description, "description"),
+            _text(publisher, "publisher"),
+            _count(pages, "pages"),
+            _text(language, "language"),
         )
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidField
-from domain.imports import COLUMNS, BookRecord, RowReader
+from domain.imports import COLUMNS, MEMO_SIZE, BookRecord, RowReader
 from domain.money import Money
 
 ROW = {
@@ -83,6 +83,24 @@ def test_a_broken_cell_names_its_column(column: str, value: str, field: str, mes
         reader.read([value if name == column else cell for name, cell in ROW.items()])
     assert caught.value.field == field
     assert message in caught.value.message
+
+
+def test_rows_that_repeat_a_cell_read_it_alike_and_a_repeated_bad_cell_fails_each_row() -> None:
+    reader = RowReader(["title", "author", "price", "publication_date", "tags"])
+    first = reader.read(["Dune", "Frank Herbert", "9.5", "1965-08-01", "classic|desert"])
+    again = reader.read(["Emma", "Jane Austen", "9.5", "1965-08-01", "classic|desert"])
+    assert (again.price, again.publication_date, again.tags) == (first.price, first.publication_date, first.tags)
+    for title in ("A", "B"):
+        with pytest.raises(InvalidField) as caught:
+            reader.read([title, "Anon", "9.5", "1965-13-01", ""])
+        assert caught.value.field == "publication_date"
+
+
+def test_more_distinct_cells_than_a_reader_keeps_are_all_read() -> None:
+    reader = RowReader(["title", "author", "price"])
+    prices = [reader.read(["T", "A", f"{cents / 100:.2f}"]).price for cents in range(MEMO_SIZE + 50)]
+    assert prices[-1] == Money(Decimal(MEMO_SIZE + 49) / 100)
+    assert len(set(prices)) == MEMO_SIZE + 50
 
 
 def test_the_first_broken_rule_in_column_order_is_reported() -> None:

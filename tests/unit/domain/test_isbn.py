@@ -51,6 +51,12 @@ def test_one_wrong_digit_in_an_isbn13_is_caught(body: str, position: int, shift:
     assert raised.value.field == "isbn"
 
 
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_the_isbn13_check_digit_weighs_digits_one_and_three_in_turn(body: str) -> None:
+    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(body))
+    assert _isbn13_check(body) == str((10 - total % 10) % 10)
+
+
 @pytest.mark.parametrize("raw", ["", "123", "97803064061571", "abcdefghij", "978030640615X", "1234567890123"])
 def test_malformed_isbns_are_refused(raw: str) -> None:
     with pytest.raises(InvalidField):
