@@ -33,6 +33,14 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine (this worker, PostgreSQL and anything else running)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -43,10 +51,10 @@ async def main(path: Path) -> None:
     started = await services.imports.start(StartImport(path.name, _read(path)))
     uploaded = time.perf_counter()
     rss_before = _rss_mib()
-    cpu_before = _cpu()
+    cpu_before, machine_before = _cpu(), _machine_cpu()
     progress = await services.imports.run(started.id)
     finished = time.perf_counter()
-    cpu = _cpu() - cpu_before
+    cpu, machine = _cpu() - cpu_before, _machine_cpu() - machine_before
     await services.aclose()
     assert progress is not None
     seconds = finished - uploaded
@@ -62,6 +70,8 @@ async def main(path: Path) -> None:
                 "rows_per_second": round(progress.processed_rows / seconds),
                 "worker_cpu_seconds": round(cpu, 2),
                 "rows_per_worker_cpu_second": round(progress.processed_rows / cpu),
+                "other_cpu_seconds": round(machine - cpu, 2),
+                "cpus": os.cpu_count(),
                 "load_average": os.getloadavg()[0],
                 "peak_rss_mib_before_run": round(rss_before, 1),
                 "peak_rss_mib": round(_rss_mib(), 1),
