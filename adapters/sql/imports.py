@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -59,7 +58,8 @@ def _copy_type(source: Column[Any]) -> str:
     raise TypeError(f"no COPY type for {source.name} ({kind!r})")
 
 
-#: The `books` columns an imported book is written with, in COPY order; the others keep their defaults.
+#: The `books` columns an imported book is written with, in COPY order. The others keep their defaults:
+#: a new book has no reviews, so its rating figures are zero and its average none.
 _BOOK_COLUMNS = (
     "id",
     "title",
@@ -73,13 +73,6 @@ _BOOK_COLUMNS = (
     "genre_id",
     "price",
     "stock",
-    "rating_1",
-    "rating_2",
-    "rating_3",
-    "rating_4",
-    "rating_5",
-    "review_count",
-    "average_rating",
     "tags",
     "created_at",
     "updated_at",
@@ -88,7 +81,6 @@ _BOOK_COLUMNS = (
 
 def _book_row(book: Book) -> tuple[Any, ...]:
     """A new book's `_BOOK_COLUMNS` (what `book_values` holds, without building a dict per row)."""
-    average = book.average_rating
     return (
         book.id,
         book.title,
@@ -102,9 +94,6 @@ def _book_row(book: Book) -> tuple[Any, ...]:
         None if book.genre is None else book.genre.id,
         book.price.amount,
         book.stock,
-        *book.rating_counts,
-        book.review_count,
-        None if average is None else Decimal(str(average)),
         book.tags,
         book.created_at,
         book.updated_at,

@@ -17,9 +17,9 @@ from application.imports.records import read_records
 from application.imports.start import stored_chunks
 from application.ports.imports import ImportProgressStore
 from application.ports.uow import UnitOfWork
-from domain.catalog import Book, Genre
+from domain.catalog import Genre
 from domain.errors import DomainError, InvalidField
-from domain.ids import uuid7
+from domain.ids import uuid7s
 from domain.imports import (
     BookRecord,
     ImportBusy,
@@ -271,14 +271,17 @@ class RunImportHandler:
             bad = {error.line for error in errors}
             rows = [(line, record) for line, record in rows if line not in bad]
             genres = await repo.genres(sorted({r.genre for _, r in rows if r.genre}), now=now)
-            fresh: list[Book] = []
+            new: list[BookRecord] = []
             changes: dict[UUID, BookRecord] = {}
             for _, record in rows:
-                genre = genres.get(record.genre.lower()) if record.genre else None
                 if record.isbn and record.isbn in ids:
                     changes[ids[record.isbn]] = record
                 else:
-                    fresh.append(record.new_book(uuid7(), genre, now))
+                    new.append(record)
+            fresh = [
+                record.new_book(book_id, genres.get(record.genre.lower()) if record.genre else None, now)
+                for record, book_id in zip(new, uuid7s(len(new)), strict=True)
+            ]
             updated = await _update(uow, changes, genres, now)
             await repo.insert(fresh)
             uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed

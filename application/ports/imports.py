@@ -43,6 +43,8 @@ class BookImportRepository(Protocol):
         """The genres of these names by lower-cased name; missing ones are created."""
 
     async def insert(self, books: Sequence[Book]) -> None:
-        """Inserts new books with their tags; an ISBN taken meanwhile raises ImportConflict."""
+        """Inserts new books with their tags; an ISBN taken meanwhile raises ImportConflict.
+
+        New books have no reviews yet: their rating figures are not written."""
 
     async def update(self, books: Sequence[Book]) -> None: ...
