@@ -430,11 +430,15 @@ async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
     assert lanes.log.index(("end", "First")) < lanes.log.index(("start", "Second"))
 
 
-def test_old_objects_are_frozen_only_while_imports_run() -> None:
+def test_the_collector_is_eased_only_while_imports_run() -> None:
     gc.unfreeze()
-    with run_module._old_objects_frozen():
+    before = gc.get_threshold()
+    with run_module._collector_eased():
         assert gc.get_freeze_count() > 0
-        with run_module._old_objects_frozen():  # a second import at the same time
+        assert gc.get_threshold()[0] >= run_module._IMPORT_GC_THRESHOLD
+        with run_module._collector_eased():  # a second import at the same time
             pass
         assert gc.get_freeze_count() > 0  # the first still runs
+        assert gc.get_threshold()[0] >= run_module._IMPORT_GC_THRESHOLD
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
