@@ -41,7 +41,7 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
             pages=412,
             language="en",
             genre=genres["science fiction"],
-            tags=["classic", "desert"],
+            tags=["ciência", "classic", "desert", "é" * 50],  # 50 characters, 100 bytes
         )
         bare = a_book(id=uuid7(), title="Bare", author="Nobody", stock=3)
         await uow.book_import.insert([full, bare])
