@@ -33,12 +33,13 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _machine_cpu() -> float:
-    """Busy CPU seconds of the whole machine (this worker, PostgreSQL and anything else running)."""
+def _machine_cpu() -> tuple[float, float]:
+    """Busy CPU seconds of the whole machine (this worker, PostgreSQL and anything else running), and
+    the seconds the hypervisor took from it (steal: on a shared VM, the reason wall clock figures vary)."""
     with open("/proc/stat") as stat:
-        ticks = [int(n) for n in stat.readline().split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle and iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(n) for n in stat.readline().split()[1:9])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / ticks, steal / ticks
 
 
 def _rss_mib() -> float:
@@ -51,10 +52,11 @@ async def main(path: Path) -> None:
     started = await services.imports.start(StartImport(path.name, _read(path)))
     uploaded = time.perf_counter()
     rss_before = _rss_mib()
-    cpu_before, machine_before = _cpu(), _machine_cpu()
+    cpu_before, (machine_before, steal_before) = _cpu(), _machine_cpu()
     progress = await services.imports.run(started.id)
     finished = time.perf_counter()
-    cpu, machine = _cpu() - cpu_before, _machine_cpu() - machine_before
+    machine_after, steal_after = _machine_cpu()
+    cpu, machine = _cpu() - cpu_before, machine_after - machine_before
     await services.aclose()
     assert progress is not None
     seconds = finished - uploaded
@@ -71,6 +73,7 @@ async def main(path: Path) -> None:
                 "worker_cpu_seconds": round(cpu, 2),
                 "rows_per_worker_cpu_second": round(progress.processed_rows / cpu),
                 "other_cpu_seconds": round(machine - cpu, 2),
+                "stolen_cpu_seconds": round(steal_after - steal_before, 2),
                 "cpus": os.cpu_count(),
                 "load_average": os.getloadavg()[0],
                 "peak_rss_mib_before_run": round(rss_before, 1),
