@@ -38,8 +38,9 @@ class Policy:
     currency: str = "USD"
     payment_limit: Decimal = Decimal("10000.00")
     rate_limits: RateLimits = field(default_factory=RateLimits)
-    # CSV import (issue 7)
-    import_batch_size: int = 1000
+    # CSV import (issue 7). 2,000 rows per batch: 5% less CPU than 1,000 (a statement, a COPY and a commit
+    # cost the same whatever their size), for 8 MiB more at the worker's peak; 5,000 gave little more.
+    import_batch_size: int = 2000
     import_lease_seconds: int = 120
     import_max_bytes: int = 50 * 1024 * 1024
 

@@ -117,7 +117,7 @@ class Settings:
     #: On SIGTERM, how long requests in flight may take to finish before pools close anyway.
     graceful_timeout: int = 30
     # CSV import (issue 7): rows per transaction, and how long a silent worker keeps an import.
-    import_batch_size: int = 1000
+    import_batch_size: int = 2000
     import_lease_seconds: int = 120
     # catalog: read-through cache of book detail, genre and tag lists (and match counts)
     catalog_cache: bool = True
