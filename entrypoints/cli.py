@@ -108,9 +108,12 @@ def import_books(file: Path) -> None:
     """Import books from a CSV file (same rules as POST /books/import), with a progress bar."""
     import asyncio
 
+    import uvloop
+
     from entrypoints.import_cli import run_import_file
 
-    sys.exit(asyncio.run(run_import_file(_settings(), file)))
+    # The loop the worker runs imports on (see adapters/dramatiq/broker.py).
+    sys.exit(asyncio.run(run_import_file(_settings(), file), loop_factory=uvloop.new_event_loop))
 
 
 # -- catalog ---------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ _GRANIAN_LOGS = {
 
 
 def _granian(host: str, port: int, workers: int, graceful_timeout: int) -> None:
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.server import Server
 
     Server(
@@ -63,6 +63,7 @@ def _granian(host: str, port: int, workers: int, graceful_timeout: int) -> None:
         address=host,
         port=port,
         interface=Interfaces.ASGI,
+        loop=Loops.asyncio,  # as measured by bench-catalog; uvloop (installed for the worker) is not yet
         workers=workers,
         factory=True,
         log_access=False,  # Folio logs one structured line per request itself
@@ -84,6 +85,7 @@ def _uvicorn(host: str, port: int, workers: int, graceful_timeout: int) -> None:
         access_log=False,
         log_config=None,  # keep the structured logging set up by the entry point
         lifespan="on",
+        loop="asyncio",  # as for granian
         timeout_graceful_shutdown=graceful_timeout,
         server_header=False,
         proxy_headers=False,
