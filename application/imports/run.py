@@ -71,6 +71,12 @@ class _Written:
     errors: list[RowError]
 
 
+class _EarlierFirst(Exception):
+    """A batch that updates books waits for the batches before it to be written, outside a transaction:
+    one of those retried after a conflict would otherwise see its updates (a title renamed away, say),
+    unlike a sequential import. Waiting inside it would leave them no turn where writers take turns."""
+
+
 @dataclass(eq=False, slots=True)
 class _Flight:
     """A batch being written. Later batches wait for `clear` before they look anything up."""
@@ -160,7 +166,9 @@ class RunImportHandler:
 
         A batch that shares an ISBN or a title and author with one being written waits until that one
         is committed. Any other batch waits until those before it have looked up what they need (and,
-        if they update books, until they are committed), so it never sees what they write.
+        if they update books, until they are committed), so it never sees what they write. A batch
+        that updates books commits after every batch before it, so that one retried after a conflict
+        does not see its changes either.
         """
         flights: list[_Flight] = []
         try:
@@ -175,7 +183,8 @@ class RunImportHandler:
                 while flights and (flights[0].task.done() or _failed(flights)):
                     await self._record(progress, flights.pop(0))  # raises the first error
                 clear = asyncio.Event()
-                task = asyncio.create_task(self._write_batch(batch, clear))
+                earlier_tasks = [flight.task for flight in flights]
+                task = asyncio.create_task(self._write_batch(batch, clear, earlier_tasks))
                 flights.append(_Flight(isbns, keys, clear, task))
             while flights:
                 await self._record(progress, flights.pop(0))
@@ -234,18 +243,23 @@ class RunImportHandler:
         if len(batch):
             yield batch
 
-    async def _write_batch(self, batch: _Batch, clear: asyncio.Event) -> _Written:
+    async def _write_batch(
+        self, batch: _Batch, clear: asyncio.Event, earlier: list[asyncio.Task[_Written]]
+    ) -> _Written:
         """Writes one batch (retried on a conflict); sets `clear` once later batches may go on."""
         try:
             errors = list(batch.errors)
             rows = _drop_repeats(batch.rows, errors)
-            created = updated = 0
-            for attempt in range(_RETRIES):
+            conflicts = 0
+            while True:
                 try:
-                    created, updated, found = await self._write(rows, clear)
+                    created, updated, found = await self._write(rows, clear, earlier)
                     break
+                except _EarlierFirst:
+                    await asyncio.wait(earlier)  # rolled back; once they are done, it starts again
                 except ImportConflict:
-                    if attempt == _RETRIES - 1:
+                    conflicts += 1
+                    if conflicts == _RETRIES:
                         raise
             errors.extend(found)
             errors.sort(key=lambda error: error.line)
@@ -253,8 +267,11 @@ class RunImportHandler:
         finally:
             clear.set()
 
-    async def _write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
-        """One transaction: BackInStock handlers run inside it, at commit."""
+    async def _write(
+        self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event, earlier: list[asyncio.Task[_Written]]
+    ) -> tuple[int, int, list[RowError]]:
+        """One transaction: BackInStock handlers run inside it, at commit. A batch that updates books
+        raises _EarlierFirst (and is rolled back) while batches before it are still being written."""
         errors: list[RowError] = []
         if not rows:
             return 0, 0, errors
@@ -262,6 +279,8 @@ class RunImportHandler:
         async with self._deps.uow() as uow:
             repo = uow.book_import
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
+            if ids and not all(task.done() for task in earlier):
+                raise _EarlierFirst
             plain = [(line, record) for line, record in rows if not record.isbn]
             taken = await repo.existing_keys([record.key for _, record in plain])
             if not ids:

@@ -360,6 +360,40 @@ async def test_a_conflicting_batch_is_retried_and_counted_once(
     assert len(await all_books(small_batches)) == 9
 
 
+async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_before_later_batches(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch loses its turn to a conflict; the second, which renames a book, must not commit
+    before it, or the retried first batch would no longer find that book's old title a duplicate."""
+    await add_book(small_batches, title="Dune", author="Frank Herbert", isbn=isbn13(1))
+    calls = 0
+    insert = MemoryBookImport.insert
+
+    async def conflict_first(self: MemoryBookImport, books: Sequence[Book]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await asyncio.sleep(0.02)  # the second batch queues for its transaction meanwhile
+            raise ImportConflict("an ISBN of the batch was taken meanwhile")
+        await insert(self, books)
+
+    monkeypatch.setattr(MemoryBookImport, "insert", conflict_first)
+    data = (
+        "title,author,price,isbn\n"
+        "New 1,A,1.00,\n"
+        "New 2,A,1.00,\n"
+        "Dune,Frank Herbert,1.00,\n"  # line 4: the book as it is before this file
+        f"Dune Messiah,Frank Herbert,2.00,{isbn13(1)}\n"  # line 5: renames it
+        "New 3,A,1.00,\n"
+        "New 4,A,1.00,\n"
+    )
+    progress = await import_bytes(small_batches, data.encode())
+    assert (progress.created, progress.updated, progress.failed_rows) == (4, 1, 1)
+    assert [(error.line, error.message.split(":")[0]) for error in progress.errors] == [(4, "duplicate")]
+    titles = [book.title for book in await all_books(small_batches)]
+    assert titles == ["Dune Messiah", "New 1", "New 2", "New 3", "New 4"]
+
+
 async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(
     small_batches: Services, parsed: _Parsed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -390,7 +424,9 @@ class _Lanes:
         self.slow = slow
         self.log: list[tuple[str, str]] = []
 
-    async def write(self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event) -> tuple[int, int, list[RowError]]:
+    async def write(
+        self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event, earlier: object
+    ) -> tuple[int, int, list[RowError]]:
         first = rows[0][1].title
         self.log.append(("start", first))
         await asyncio.sleep(0.005)  # its lookups
@@ -400,7 +436,7 @@ class _Lanes:
         return len(rows), 0, []
 
 
-async def test_batches_are_written_two_at_a_time_and_counted_in_file_order(
+async def test_batches_are_written_several_at_a_time_and_counted_in_file_order(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lanes = _Lanes(slow={"Book 0"})
