@@ -340,23 +340,31 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     assert max(ahead) <= 3 * (run_module._LANES + run_module._AHEAD + 2)
 
 
+class _InsertFails:
+    """Makes the `on_call`-th call of MemoryBookImport.insert raise `error`, `delay` seconds in."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, on_call: int, error: Exception, delay: float = 0) -> None:
+        self.calls = 0
+        insert = MemoryBookImport.insert
+
+        async def failing(repo: MemoryBookImport, books: Sequence[Book]) -> None:
+            self.calls += 1
+            if self.calls == on_call:
+                if delay:  # only then do other batches get a turn before it fails
+                    await asyncio.sleep(delay)
+                raise error
+            await insert(repo, books)
+
+        monkeypatch.setattr(MemoryBookImport, "insert", failing)
+
+
 async def test_a_conflicting_batch_is_retried_and_counted_once(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = 0
-    insert = MemoryBookImport.insert
-
-    async def flaky(self: MemoryBookImport, books: Sequence[Book]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise ImportConflict("a book of the batch was written meanwhile")
-        await insert(self, books)
-
-    monkeypatch.setattr(MemoryBookImport, "insert", flaky)
+    inserts = _InsertFails(monkeypatch, on_call=2, error=ImportConflict("a book of the batch was written meanwhile"))
     progress = await import_bytes(small_batches, _rows(9).encode())
     assert (progress.created, progress.processed_rows, progress.failed_rows) == (9, 9, 0)
-    assert calls == 4
+    assert inserts.calls == 4
     assert len(await all_books(small_batches)) == 9
 
 
@@ -366,18 +374,8 @@ async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_befo
     """The first batch loses its turn to a conflict; the second, which renames a book, must not commit
     before it, or the retried first batch would no longer find that book's old title a duplicate."""
     await add_book(small_batches, title="Dune", author="Frank Herbert", isbn=isbn13(1))
-    calls = 0
-    insert = MemoryBookImport.insert
-
-    async def conflict_first(self: MemoryBookImport, books: Sequence[Book]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            await asyncio.sleep(0.02)  # the second batch queues for its transaction meanwhile
-            raise ImportConflict("an ISBN of the batch was taken meanwhile")
-        await insert(self, books)
-
-    monkeypatch.setattr(MemoryBookImport, "insert", conflict_first)
+    conflict = ImportConflict("an ISBN of the batch was taken meanwhile")
+    _InsertFails(monkeypatch, on_call=1, error=conflict, delay=0.02)  # the second batch queues meanwhile
     data = (
         "title,author,price,isbn\n"
         "New 1,A,1.00,\n"
@@ -397,17 +395,7 @@ async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_befo
 async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(
     small_batches: Services, parsed: _Parsed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = 0
-    insert = MemoryBookImport.insert
-
-    async def broken(self: MemoryBookImport, books: Sequence[Book]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise RuntimeError("the database went away")
-        await insert(self, books)
-
-    monkeypatch.setattr(MemoryBookImport, "insert", broken)
+    _InsertFails(monkeypatch, on_call=3, error=RuntimeError("the database went away"))
     progress = await import_bytes(small_batches, _rows(300).encode())
     assert progress.status is ImportStatus.FAILED
     assert progress.reason is not None
