@@ -134,6 +134,21 @@ def _copy_statement(table: Table, names: Sequence[str]) -> tuple[str, list[str]]
 
 
 _COPY_BOOKS = _copy_statement(books, _BOOK_COLUMNS)
+#: Where a batch's changed books are copied before one UPDATE applies them all: made once per
+#: connection (a temporary table lives as long as its session) and emptied at each commit.
+_CHANGES_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS import_changes (id uuid PRIMARY KEY, title text, author text,"
+    " isbn text, description text, publisher text, publication_date date, pages int4, language text,"
+    " genre_id uuid, price numeric, stock int4, tags varchar[], created_at timestamptz,"
+    " updated_at timestamptz) ON COMMIT DELETE ROWS"
+)
+_COPY_CHANGES = (_COPY_BOOKS[0].replace("COPY books ", "COPY import_changes ", 1), _COPY_BOOKS[1])
+#: Every column an import may change (not created_at, nor the rating figures, which it never touches).
+_APPLY_CHANGES = (
+    "UPDATE books AS b SET "
+    + ", ".join(f"{name} = c.{name}" for name in _BOOK_COLUMNS if name not in {"id", "created_at"})
+    + " FROM import_changes AS c WHERE b.id = c.id"
+)
 
 
 _INDEX_PROBES = (
@@ -287,6 +302,13 @@ class SqlBookImport:
 
     async def update(self, changed: Sequence[Book]) -> None:
         if not changed:
+            return
+        if self._postgres:  # a binary COPY and one UPDATE, not an UPDATE with parameters per book
+            async with (await self._driver()).cursor() as cursor:
+                await cursor.execute(_CHANGES_TABLE)
+            await self._copy(_COPY_CHANGES, map(_book_row, changed))
+            async with (await self._driver()).cursor() as cursor:
+                await cursor.execute(_APPLY_CHANGES)
             return
         statement = update(books).where(books.c.id == bindparam("b_id"))
         await self._conn.execute(statement, [book_values(book) | {"b_id": book.id} for book in changed])

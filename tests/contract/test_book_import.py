@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from domain.ids import uuid7
 from domain.imports import ImportConflict
+from domain.money import Money
 from entrypoints.bootstrap import Services
 from tests.support.builders import T0, a_book, add_book
 from tests.support.imports import isbn13
@@ -66,6 +68,44 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
         assert stored.tags == book.tags
         assert stored.created_at == book.created_at
         assert stored.rating_counts == (0, 0, 0, 0, 0)
+
+
+async def test_updated_books_keep_every_change_and_only_those(backend: Services) -> None:
+    first = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(31), tags=["old"], stock=0)
+    second = await add_book(backend, title="Emma", author="Jane Austen", pages=474)
+    later = T0 + timedelta(days=1)
+    async with backend.deps.uow() as uow:
+        genre = (await uow.book_import.genres(["Poetry"], now=later))["poetry"]
+        books = {book.id: book for book in await uow.books.get_many([first.id, second.id], lock=True)}
+        dune, emma = books[first.id], books[second.id]
+        dune.title, dune.author, dune.price = "Dune Messiah", "F. Herbert", Money(Decimal("12.50"))
+        dune.description, dune.publisher, dune.language = "Sequel", "Putnam", "en"
+        dune.publication_date, dune.pages, dune.genre = date(1969, 10, 15), 256, genre
+        dune.tags, dune.updated_at = ["ciência", "sequel"], later
+        dune.set_stock(4, now=later)
+        emma.stock, emma.updated_at = 2, later
+        await uow.book_import.update([dune, emma])
+        await uow.commit()
+    async with backend.deps.uow(read_only=True) as uow:
+        stored = {book.id: book for book in await uow.books.get_many([first.id, second.id])}
+    for book in (dune, emma):
+        found = stored[book.id]
+        assert (found.title, found.author, found.price, found.stock, found.isbn) == (
+            book.title,
+            book.author,
+            book.price,
+            book.stock,
+            book.isbn,
+        )
+        assert (found.description, found.publisher, found.language, found.pages) == (
+            book.description,
+            book.publisher,
+            book.language,
+            book.pages,
+        )
+        assert (found.publication_date, found.genre, found.tags) == (book.publication_date, book.genre, book.tags)
+        assert (found.created_at, found.updated_at) == (T0, later)
+    assert stored[second.id].pages == 474
 
 
 async def test_an_isbn_taken_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
