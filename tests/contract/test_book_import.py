@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
+from domain.catalog import Book
 from domain.ids import uuid7
 from domain.imports import ImportConflict
 from domain.money import Money
 from entrypoints.bootstrap import Services
 from tests.support.builders import T0, a_book, add_book
 from tests.support.imports import isbn13
+
+
+def _written(book: Book) -> dict[str, object]:
+    """What an import writes of a book: every field but its events and rating figures."""
+    return {field.name: getattr(book, field.name) for field in fields(Book) if field.name not in _NOT_WRITTEN}
+
+
+_NOT_WRITTEN = {"events", "rating_counts"}
 
 
 async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backend: Services) -> None:
@@ -51,23 +61,8 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
     async with backend.deps.uow(read_only=True) as uow:
         found = {book.id: book for book in await uow.books.get_many([full.id, bare.id])}
     for book in (full, bare):
-        stored = found[book.id]
-        assert (stored.title, stored.author, stored.price, stored.stock) == (
-            book.title,
-            book.author,
-            book.price,
-            book.stock,
-        )
-        assert (stored.isbn, stored.description, stored.publisher) == (book.isbn, book.description, book.publisher)
-        assert (stored.publication_date, stored.pages, stored.language) == (
-            book.publication_date,
-            book.pages,
-            book.language,
-        )
-        assert stored.genre == book.genre
-        assert stored.tags == book.tags
-        assert stored.created_at == book.created_at
-        assert stored.rating_counts == (0, 0, 0, 0, 0)
+        assert _written(found[book.id]) == _written(book)
+        assert found[book.id].rating_counts == (0, 0, 0, 0, 0)
 
 
 async def test_updated_books_keep_every_change_and_only_those(backend: Services) -> None:
@@ -89,22 +84,8 @@ async def test_updated_books_keep_every_change_and_only_those(backend: Services)
     async with backend.deps.uow(read_only=True) as uow:
         stored = {book.id: book for book in await uow.books.get_many([first.id, second.id])}
     for book in (dune, emma):
-        found = stored[book.id]
-        assert (found.title, found.author, found.price, found.stock, found.isbn) == (
-            book.title,
-            book.author,
-            book.price,
-            book.stock,
-            book.isbn,
-        )
-        assert (found.description, found.publisher, found.language, found.pages) == (
-            book.description,
-            book.publisher,
-            book.language,
-            book.pages,
-        )
-        assert (found.publication_date, found.genre, found.tags) == (book.publication_date, book.genre, book.tags)
-        assert (found.created_at, found.updated_at) == (T0, later)
+        assert _written(stored[book.id]) == _written(book)
+        assert (stored[book.id].created_at, stored[book.id].updated_at) == (T0, later)
     assert stored[second.id].pages == 474
 
 
