@@ -116,5 +116,7 @@ class MemoryBookImport:
             self._books[book.id] = stored_row(book)
 
     async def update(self, books: Sequence[Book]) -> None:
+        if any(book.genre is not None and book.genre.id not in self._genres for book in books):
+            raise ImportConflict("a genre of the batch was deleted meanwhile")  # as a foreign key would
         for book in books:
             self._books[book.id] = stored_row(book)

@@ -303,12 +303,13 @@ class SqlBookImport:
     async def update(self, changed: Sequence[Book]) -> None:
         if not changed:
             return
-        if self._postgres:  # a binary COPY and one UPDATE, not an UPDATE with parameters per book
-            async with (await self._driver()).cursor() as cursor:
-                await cursor.execute(_CHANGES_TABLE)
-            await self._copy(_COPY_CHANGES, map(_book_row, changed))
-            async with (await self._driver()).cursor() as cursor:
-                await cursor.execute(_APPLY_CHANGES)
-            return
-        statement = update(books).where(books.c.id == bindparam("b_id"))
-        await self._conn.execute(statement, [book_values(book) | {"b_id": book.id} for book in changed])
+        async with _conflicts("a genre of the batch"):  # deleted meanwhile: the retry makes it again
+            if self._postgres:  # a binary COPY and one UPDATE, not an UPDATE with parameters per book
+                async with (await self._driver()).cursor() as cursor:
+                    await cursor.execute(_CHANGES_TABLE)
+                await self._copy(_COPY_CHANGES, map(_book_row, changed))
+                async with (await self._driver()).cursor() as cursor:
+                    await cursor.execute(_APPLY_CHANGES)
+            else:
+                statement = update(books).where(books.c.id == bindparam("b_id"))
+                await self._conn.execute(statement, [book_values(book) | {"b_id": book.id} for book in changed])

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.catalog import Book
+from domain.catalog import Book, Genre
 from domain.ids import uuid7
 from domain.imports import ImportConflict
 from domain.money import Money
@@ -87,6 +87,18 @@ async def test_updated_books_keep_every_change_and_only_those(backend: Services)
         assert _written(stored[book.id]) == _written(book)
         assert (stored[book.id].created_at, stored[book.id].updated_at) == (T0, later)
     assert stored[second.id].pages == 474
+
+
+async def test_an_update_to_a_genre_deleted_meanwhile_is_a_conflict(backend: Services) -> None:
+    book = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(41))
+    async with backend.deps.uow() as uow:
+        (found,) = await uow.books.get_many([book.id], lock=True)
+        found.genre = Genre(uuid7(), "Gone", "gone")  # found by an earlier lookup, deleted since
+        with pytest.raises(ImportConflict):
+            await uow.book_import.update([found])
+    async with backend.deps.uow(read_only=True) as uow:
+        (stored,) = await uow.books.get_many([book.id])
+    assert stored.genre is None
 
 
 async def test_an_isbn_taken_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
