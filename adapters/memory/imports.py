@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
@@ -27,11 +27,17 @@ class MemoryImportProgressStore:
         self._records: dict[UUID, ImportProgress] = {}
 
     async def save(self, progress: ImportProgress) -> None:
-        self._records[progress.id] = copy.deepcopy(progress)
+        self._records[progress.id] = _copy(progress)
 
     async def get(self, import_id: UUID) -> ImportProgress | None:
         found = self._records.get(import_id)
-        return None if found is None else copy.deepcopy(found)
+        return None if found is None else _copy(found)
+
+
+def _copy(progress: ImportProgress) -> ImportProgress:
+    """A copy that shares nothing mutable: its fields are immutable but the list of (frozen) errors.
+    deepcopy walked up to 1,000 errors at every batch: 6% of a re-import's profile."""
+    return replace(progress, errors=list(progress.errors))
 
 
 class InProcessImportQueue:

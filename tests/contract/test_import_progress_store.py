@@ -61,6 +61,11 @@ async def test_saving_again_replaces_the_record_and_a_copy_never_changes_it(stor
     assert again is not None
     assert again.status is ImportStatus.RUNNING
     assert again.reason is None
+    again.rows_failed([RowError(2, "added to the copy")])
+    progress.rows_failed([RowError(3, "added to the original")])
+    stored = await store.get(progress.id)
+    assert stored is not None
+    assert stored.errors == []
 
 
 async def test_at_most_a_thousand_errors_are_kept(store: ImportProgressStore) -> None:
