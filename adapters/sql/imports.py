@@ -103,8 +103,10 @@ def _book_row(book: Book) -> tuple[Any, ...]:
 
 #: The element type of a tag array: varchar, as pg_type numbers it.
 _VARCHAR_OID = 1043
-#: Tag arrays already made, by list of tags; imported books share few distinct lists.
+#: Tag arrays already made, by list of tags; imported books share few distinct lists. Kept for the
+#: worker's lifetime, so bounded: at most 1,024 lists of at most 30 tags of 50 characters (< 8 MB).
 _TAG_ARRAYS: dict[tuple[str, ...], bytes] = {}
+_TAG_ARRAYS_KEPT = 1024
 
 
 def _tag_array(tags: list[str]) -> bytes:
@@ -121,7 +123,7 @@ def _tag_array(tags: list[str]) -> bytes:
             [struct.pack("!iiI", 1 if items else 0, 0, _VARCHAR_OID), dimensions]
             + [struct.pack("!i", len(item)) + item for item in items]
         )
-        if len(_TAG_ARRAYS) < 4096:
+        if len(_TAG_ARRAYS) < _TAG_ARRAYS_KEPT:
             _TAG_ARRAYS[key] = made
     return made
 
