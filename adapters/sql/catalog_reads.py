@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, select, true
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
@@ -85,9 +84,6 @@ class SqlCatalogReads:
     def _rows(self) -> Select[Any]:
         return select(*BOOK_WITH_GENRE).outerjoin(genres, genres.c.id == books.c.genre_id)
 
-    def _book(self, row: RowMapping) -> Book:
-        return to_book(row)
-
     async def matches(self, query: BookQuery) -> Matches:
         where = filters(query, self.tagged)
         if query.q:
@@ -131,14 +127,14 @@ class SqlCatalogReads:
             statement = self._rows().join(window, window.c.id == books.c.id).order_by(*order)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
-        return [self._book(row) for row in rows]
+        return [to_book(row) for row in rows]
 
     async def _by_ids(self, ids: list[UUID]) -> list[Book]:
         if not ids:
             return []
         async with self._engine.connect() as conn:
             rows = (await conn.execute(self._rows().where(books.c.id.in_(ids)))).mappings().all()
-        by_id = {row["id"]: self._book(row) for row in rows}
+        by_id = {row["id"]: to_book(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     async def book(self, book_id: UUID) -> Book | None:

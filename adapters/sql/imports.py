@@ -128,23 +128,22 @@ def _tag_array(tags: list[str]) -> bytes:
     return made
 
 
-def _copy_statement(table: Table, names: Sequence[str]) -> tuple[str, list[str]]:
+def _copy_statement(table: Table, names: Sequence[str], *, into: str | None = None) -> tuple[str, list[str]]:
+    """A binary COPY of `table`'s columns `names`, into `table` or a table `into` made like it."""
     return (
-        f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)",
+        f"COPY {into or table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)",
         [_copy_type(table.c[name]) for name in names],
     )
 
 
 _COPY_BOOKS = _copy_statement(books, _BOOK_COLUMNS)
-#: Where a batch's changed books are copied before one UPDATE applies them all: made once per
-#: connection (a temporary table lives as long as its session) and emptied at each commit.
+#: Where a batch's changed books are copied before one UPDATE applies them all: `books`' own column
+#: types, made once per connection (a temporary table lives as long as its session), emptied at commit.
 _CHANGES_TABLE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS import_changes (id uuid PRIMARY KEY, title text, author text,"
-    " isbn text, description text, publisher text, publication_date date, pages int4, language text,"
-    " genre_id uuid, price numeric, stock int4, tags varchar[], created_at timestamptz,"
-    " updated_at timestamptz) ON COMMIT DELETE ROWS"
+    "CREATE TEMPORARY TABLE IF NOT EXISTS import_changes ON COMMIT DELETE ROWS"
+    f" AS SELECT {', '.join(_BOOK_COLUMNS)} FROM books WITH NO DATA"
 )
-_COPY_CHANGES = (_COPY_BOOKS[0].replace("COPY books ", "COPY import_changes ", 1), _COPY_BOOKS[1])
+_COPY_CHANGES = _copy_statement(books, _BOOK_COLUMNS, into="import_changes")
 #: Every column an import may change (not created_at, nor the rating figures, which it never touches).
 _APPLY_CHANGES = (
     "UPDATE books AS b SET "
