@@ -114,15 +114,20 @@ class MemoryBookImport:
             found[name.lower()] = genre
         return found
 
+    def _refuse_missing_genres(self, books: Sequence[Book]) -> None:
+        """As the `genre_id` foreign key does: a genre deleted since the batch looked it up."""
+        if any(book.genre is not None and book.genre.id not in self._genres for book in books):
+            raise ImportConflict("a genre of the batch was deleted meanwhile")
+
     async def insert(self, books: Sequence[Book]) -> None:
         taken = {book.isbn for book in self._books.values() if book.isbn}
         if any(book.isbn in taken for book in books if book.isbn):
             raise ImportConflict("an ISBN of the batch was taken meanwhile")
+        self._refuse_missing_genres(books)
         for book in books:
             self._books[book.id] = stored_row(book)
 
     async def update(self, books: Sequence[Book]) -> None:
-        if any(book.genre is not None and book.genre.id not in self._genres for book in books):
-            raise ImportConflict("a genre of the batch was deleted meanwhile")  # as a foreign key would
+        self._refuse_missing_genres(books)
         for book in books:
             self._books[book.id] = stored_row(book)

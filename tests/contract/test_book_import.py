@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -23,6 +24,12 @@ def _written(book: Book) -> dict[str, object]:
 
 
 _NOT_WRITTEN = {"events", "rating_counts"}
+
+
+async def _stored(backend: Services, *books: Book) -> dict[UUID, Book]:
+    """The books as read back, by id, in a transaction of their own."""
+    async with backend.deps.uow(read_only=True) as uow:
+        return {book.id: book for book in await uow.books.get_many([book.id for book in books])}
 
 
 async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backend: Services) -> None:
@@ -58,8 +65,7 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
         bare = a_book(id=uuid7(), title="Bare", author="Nobody", stock=3)
         await uow.book_import.insert([full, bare])
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
-        found = {book.id: book for book in await uow.books.get_many([full.id, bare.id])}
+    found = await _stored(backend, full, bare)
     for book in (full, bare):
         assert _written(found[book.id]) == _written(book)
         assert found[book.id].rating_counts == (0, 0, 0, 0, 0)
@@ -81,8 +87,7 @@ async def test_updated_books_keep_every_change_and_only_those(backend: Services)
         emma.stock, emma.updated_at = 2, later
         await uow.book_import.update([dune, emma])
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
-        stored = {book.id: book for book in await uow.books.get_many([first.id, second.id])}
+    stored = await _stored(backend, first, second)
     for book in (dune, emma):
         assert _written(stored[book.id]) == _written(book)
         assert (stored[book.id].created_at, stored[book.id].updated_at) == (T0, later)
@@ -96,9 +101,15 @@ async def test_an_update_to_a_genre_deleted_meanwhile_is_a_conflict(backend: Ser
         found.genre = Genre(uuid7(), "Gone", "gone")  # found by an earlier lookup, deleted since
         with pytest.raises(ImportConflict):
             await uow.book_import.update([found])
-    async with backend.deps.uow(read_only=True) as uow:
-        (stored,) = await uow.books.get_many([book.id])
-    assert stored.genre is None
+    assert (await _stored(backend, book))[book.id].genre is None
+
+
+async def test_a_new_book_of_a_genre_deleted_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
+    orphan = a_book(id=uuid7(), title="Dune", author="Frank Herbert", genre=Genre(uuid7(), "Gone", "gone"))
+    async with backend.deps.uow() as uow:
+        with pytest.raises(ImportConflict):
+            await uow.book_import.insert([orphan])
+    assert await _stored(backend, orphan) == {}
 
 
 async def test_an_isbn_taken_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
