@@ -48,7 +48,7 @@ def _keep(book: Book, query: BookQuery) -> bool:
 
 _KEYS: dict[Sort, tuple[Callable[[Book], Any], bool]] = {
     Sort.NEWEST: (lambda b: (b.created_at, b.id), True),
-    Sort.TITLE: (lambda b: (b.title, b.id), False),
+    Sort.TITLE: (lambda b: (b.title.lower(), b.author.lower(), b.id), False),
     Sort.PRICE: (lambda b: (b.price.amount, b.id), False),
     Sort.PRICE_DESC: (lambda b: (b.price.amount, b.id), True),
     Sort.RATING_DESC: (lambda b: (b.average_rating is not None, b.average_rating or 0, b.id), True),

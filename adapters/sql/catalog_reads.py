@@ -24,7 +24,8 @@ FUZZY_CAP = 50
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
-    Sort.TITLE: (books.c.title.asc(), books.c.id.asc()),
+    # Case-insensitive, then by author: the index ix_books_title_author.
+    Sort.TITLE: (func.lower(books.c.title).asc(), func.lower(books.c.author).asc(), books.c.id.asc()),
     Sort.PRICE: (books.c.price.asc(), books.c.id.asc()),
     Sort.PRICE_DESC: (books.c.price.desc(), books.c.id.desc()),
     Sort.RATING_DESC: (books.c.average_rating.desc().nulls_last(), books.c.id.desc()),

@@ -247,7 +247,7 @@ class SqlBookImport:
         if not keys:
             return set()
         wanted = set(keys)
-        if self._postgres:  # probes ix_books_title_author_lower with each pair of the batch
+        if self._postgres:  # probes ix_books_title_author with each pair of the batch
             titles, authors = zip(*sorted(wanted), strict=True)
             found = await self._fetch(
                 "SELECT lower(b.title), lower(b.author) FROM books AS b"

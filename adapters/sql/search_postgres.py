@@ -71,7 +71,7 @@ class PostgresCatalogReads(SqlCatalogReads):
         await conn.execute(
             text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, false)"), {"t": str(FUZZY_THRESHOLD)}
         )
-        title, author = func.lower(books.c.title), func.lower(books.c.author)
+        title, author = books.c.title, books.c.author  # pg_trgm compares lower-cased: no lower() needed
         close = or_(literal(typed).op("<%")(title), literal(typed).op("<%")(author))
         score = func.greatest(func.word_similarity(typed, title), func.word_similarity(typed, author))
         statement = select(books.c.id).where(close, *where).order_by(score.desc(), books.c.id).limit(FUZZY_CAP)
