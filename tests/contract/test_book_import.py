@@ -71,6 +71,16 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
         assert found[book.id].rating_counts == (0, 0, 0, 0, 0)
 
 
+async def test_prices_read_back_exactly_across_the_columns_range(backend: Services) -> None:
+    amounts = ["0.00", "0.01", "0.10", "9.99", "10.00", "1234.50", "10000.00", "9999999999.99"]
+    priced = [a_book(id=uuid7(), title=f"Priced {n}", author="Anyone", price=a) for n, a in enumerate(amounts)]
+    async with backend.deps.uow() as uow:
+        await uow.book_import.insert(priced)
+        await uow.commit()
+    found = await _stored(backend, *priced)
+    assert [str(found[book.id].price) for book in priced] == amounts
+
+
 async def test_updated_books_keep_every_change_and_only_those(backend: Services) -> None:
     first = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(31), tags=["old"], stock=0)
     second = await add_book(backend, title="Emma", author="Jane Austen", pages=474)
