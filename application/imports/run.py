@@ -281,12 +281,12 @@ class RunImportHandler:
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
             if ids and not all(task.done() for task in earlier):
                 raise _EarlierFirst
-            plain = [(line, record) for line, record in rows if not record.isbn]
-            taken = await repo.existing_keys([record.key for _, record in plain])
+            plain = [(line, record, record.key) for line, record in rows if not record.isbn]
+            taken = await repo.existing_keys([key for _, _, key in plain])
             if not ids:
                 clear.set()  # only new books: what later batches look up is not changed by this one
-            for line, record in plain:
-                if record.key in taken:
+            for line, record, key in plain:
+                if key in taken:
                     message = f"duplicate: a book titled {record.title!r} by {record.author} exists"
                     errors.append(RowError(line, message))
             bad = {error.line for error in errors}
@@ -400,10 +400,12 @@ def _drop_repeats(rows: list[tuple[int, BookRecord]], errors: list[RowError]) ->
     first: dict[tuple[str, str], int] = {}
     kept = []
     for line, record in rows:
-        earlier = first.get(record.key)
+        key = record.key
+        earlier = first.get(key)
         if earlier is not None and not record.isbn:
             errors.append(RowError(line, f"duplicate: same title and author as line {earlier}"))
             continue
-        first.setdefault(record.key, line)
+        if earlier is None:
+            first[key] = line
         kept.append((line, record))
     return kept
