@@ -36,6 +36,27 @@ async def test_title_outranks_author_outranks_description(backend: Services) -> 
     assert total == 3
 
 
+async def test_title_order_ignores_case_and_then_goes_by_author(backend: Services) -> None:
+    await add_books(
+        backend,
+        a_book(title="zebra days", author="Kim"),
+        a_book(title="Dune", author="frank Herbert"),
+        a_book(title="apple", author="Lee"),
+        a_book(title="DUNE", author="Brian Herbert"),
+        a_book(title="Zebra Days", author="Abe"),
+    )
+    reads = reads_of(backend)
+    query = BookQuery(sort=Sort.TITLE)
+    found = await reads.page(query, await reads.matches(query))
+    assert [(book.title, book.author) for book in found] == [
+        ("apple", "Lee"),
+        ("DUNE", "Brian Herbert"),
+        ("Dune", "frank Herbert"),
+        ("Zebra Days", "Abe"),
+        ("zebra days", "Kim"),
+    ]
+
+
 async def test_word_prefixes_find_the_book(backend: Services) -> None:
     await add_books(
         backend,
