@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidField
-from domain.imports import COLUMNS, MEMO_SIZE, BookRecord, RowReader
+from domain.imports import COLUMNS, MEMO_SIZE, TAGS_MEMO_SIZE, BookRecord, RowReader
 from domain.money import Money
 
 ROW = {
@@ -101,6 +101,10 @@ def test_more_distinct_cells_than_a_reader_keeps_are_all_read() -> None:
     prices = [reader.read(["T", "A", f"{cents / 100:.2f}"]).price for cents in range(MEMO_SIZE + 50)]
     assert prices[-1] == Money(Decimal(MEMO_SIZE + 49) / 100)
     assert len(set(prices)) == MEMO_SIZE + 50
+    reader = RowReader(["title", "author", "price", "tags"])
+    tags = [reader.read(["T", "A", "1", f"t{n}|u"]).tags for n in range(TAGS_MEMO_SIZE + 50)]
+    assert tags[-1] == (f"t{TAGS_MEMO_SIZE + 49}", "u")
+    assert len(set(tags)) == TAGS_MEMO_SIZE + 50
 
 
 def test_the_first_broken_rule_in_column_order_is_reported() -> None:
