@@ -174,7 +174,14 @@ _APPLY_CHANGES = (
 )
 
 
-_INDEX_PROBES = (
+#: The books that rows without an ISBN would repeat: title and author pairs, one probe of
+#: ix_books_title_author each.
+EXISTING_KEYS = (
+    "SELECT lower(b.title), lower(b.author) FROM books AS b"
+    " JOIN unnest(%b::text[], %b::text[]) AS k(title, author)"
+    " ON lower(b.title) = k.title AND lower(b.author) = k.author"
+)
+INDEX_PROBES = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),"
     " set_config('jit', 'off', true)"
 )
@@ -246,7 +253,7 @@ class SqlBookImport:
             # genre lookup), for the rest of this transaction, whose other statements go by key.
             self._probing = True
             async with (await self._driver()).cursor() as cursor:
-                await cursor.execute(_INDEX_PROBES)
+                await cursor.execute(INDEX_PROBES)
         async with (await self._driver()).cursor() as cursor:
             # Never prepared: a plan cached while `books` was small would scan the whole table later on.
             await cursor.execute(sql, params, prepare=False)
@@ -271,13 +278,7 @@ class SqlBookImport:
         wanted = set(keys)
         if self._postgres:  # probes ix_books_title_author with each pair of the batch
             titles, authors = zip(*sorted(wanted), strict=True)
-            found = await self._fetch(
-                "SELECT lower(b.title), lower(b.author) FROM books AS b"
-                " JOIN unnest(%b::text[], %b::text[]) AS k(title, author)"
-                " ON lower(b.title) = k.title AND lower(b.author) = k.author",
-                list(titles),
-                list(authors),
-            )
+            found = await self._fetch(EXISTING_KEYS, list(titles), list(authors))
             return {key for key in found if key in wanted}
         title, author = func.lower(books.c.title), func.lower(books.c.author)
         query = select(title, author).where(title.in_(sorted({t for t, _ in wanted})))

@@ -71,8 +71,11 @@ class PostgresCatalogReads(SqlCatalogReads):
         await conn.execute(
             text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, false)"), {"t": str(FUZZY_THRESHOLD)}
         )
+        return list((await conn.execute(self.fuzzy_statement(typed, where))).scalars())
+
+    def fuzzy_statement(self, typed: str, where: list[ColumnElement[bool]]) -> Select[Any]:
+        """Books whose title or author holds a close match of `typed`: the two pg_trgm indexes."""
         title, author = books.c.title, books.c.author  # pg_trgm compares lower-cased: no lower() needed
         close = or_(literal(typed).op("<%")(title), literal(typed).op("<%")(author))
         score = func.greatest(func.word_similarity(typed, title), func.word_similarity(typed, author))
-        statement = select(books.c.id).where(close, *where).order_by(score.desc(), books.c.id).limit(FUZZY_CAP)
-        return list((await conn.execute(statement)).scalars())
+        return select(books.c.id).where(close, *where).order_by(score.desc(), books.c.id).limit(FUZZY_CAP)

@@ -1,0 +1,94 @@
+"""On PostgreSQL, the catalog's lookups go by the indexes made for them: the statements the read side
+and the import really send are captured and EXPLAINed, over enough books that a scan would show."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.sql.imports import EXISTING_KEYS, INDEX_PROBES
+from adapters.sql.search_postgres import PostgresCatalogReads
+from application.ports.catalog import BookQuery, Sort
+
+BOOKS = 3000
+
+
+@pytest.fixture
+async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(pg_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO books (id, title, author, price, created_at, updated_at)"
+                " SELECT gen_random_uuid(), 'Title ' || n, 'Author ' || (n % 97), 10, now(), now()"
+                " FROM generate_series(1, :count) AS n"
+            ),
+            {"count": BOOKS},
+        )
+        await conn.execute(text("ANALYZE books"))
+    yield engine
+    await engine.dispose()
+
+
+@contextmanager
+def captured() -> Iterator[list[tuple[str, Any]]]:
+    """Every statement sent through SQLAlchemy meanwhile, with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", keep)
+
+
+async def plans_of(reads: PostgresCatalogReads, query: BookQuery) -> str:
+    """The plans of what listing `query` sends, on the read side's own connection settings."""
+    with captured() as sent:
+        await reads.page(query, await reads.matches(query))
+    assert sent
+    async with reads._engine.connect() as conn:
+        plans = [
+            "\n".join(row[0] for row in await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+            for statement, parameters in sent
+        ]
+    return "\n".join(plans)
+
+
+@pytest.mark.parametrize(
+    ("query", "indexes"),
+    [
+        (BookQuery(author="thor 12"), ["search_books_author_trgm"]),
+        (BookQuery(sort=Sort.TITLE, offset=100), ["ix_books_title_author"]),
+        (BookQuery(q="Titel 1234x"), ["search_books_vector", "search_books_title_trgm", "search_books_author_trgm"]),
+    ],
+    ids=["author filter", "title order", "typo search"],
+)
+async def test_the_read_side_uses_its_indexes(engine: AsyncEngine, query: BookQuery, indexes: list[str]) -> None:
+    reads = PostgresCatalogReads(engine)
+    try:
+        plans = await plans_of(reads, query)
+    finally:
+        await reads.dispose()
+    for index in indexes:
+        assert index in plans, plans
+
+
+async def test_the_import_finds_titles_and_authors_by_index(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(INDEX_PROBES)
+        explained = await conn.exec_driver_sql(
+            f"EXPLAIN {EXISTING_KEYS}", (["title 12", "title 13"], ["author 12", "author 13"])
+        )
+        plan = "\n".join(row[0] for row in explained)
+    assert "ix_books_title_author" in plan, plan
