@@ -13,5 +13,6 @@ def escape_like(text: str) -> str:
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
     """`column ILIKE '%text%'` on PostgreSQL, which a pg_trgm index on the column answers (books.author
-    has one); `lower(column) LIKE lower('%text%')` on SQLite."""
-    return column.ilike(f"%{escape_like(text)}%", escape="\\")
+    has one); `lower(column) LIKE lower('%text%')` on SQLite, whose lower() knows only ASCII, so the
+    text is lower-cased here first, as Python knows every letter."""
+    return column.ilike(f"%{escape_like(text.lower())}%", escape="\\")
