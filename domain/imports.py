@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from typing import NamedTuple
 from uuid import UUID
 
@@ -190,20 +191,36 @@ class BookRecord(NamedTuple):
             tags=sorted(self.tags or ()),
         )
 
-    def apply_to(self, book: Book, genre: Genre | None, now: datetime) -> None:
-        """Overwrites the book with the row's non-empty cells; a stock change may record BackInStock."""
+    def apply_to(self, book: Book, genre: Genre | None, now: datetime) -> bool:
+        """Overwrites the book with the row's non-empty cells; a stock change may record BackInStock.
+        Returns whether the book changed: only then does its `updated_at` move (a file imported again
+        leaves the books it already describes as they were)."""
+        before = _as_imported(book)
         book.title, book.author, book.price = self.title, self.author, self.price
         for name in ("description", "publisher", "publication_date", "pages", "language"):
             value = getattr(self, name)
             if value is not None:
                 setattr(book, name, value)
-        if genre is not None:
+        if genre is not None and (book.genre is None or book.genre.id != genre.id):
             book.genre = genre
         if self.tags is not None:
             book.tags = sorted(self.tags)
-        if self.stock is not None:
+        if self.stock is not None and self.stock != book.stock:
             book.set_stock(self.stock, now=now)
+        if _as_imported(book) == before:
+            return False
         book.updated_at = now
+        return True
+
+
+_PLAIN_FIELDS = attrgetter(
+    "title", "author", "price", "description", "publisher", "publication_date", "pages", "language", "stock"
+)
+
+
+def _as_imported(book: Book) -> tuple[object, ...]:
+    """What an import row can change of a book."""
+    return _PLAIN_FIELDS(book), None if book.genre is None else book.genre.id, tuple(book.tags)
 
 
 def parse_header(cells: Sequence[str]) -> list[str]:

@@ -311,12 +311,16 @@ class RunImportHandler:
 
 
 async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict[str, Genre], now: datetime) -> int:
+    """Applies the rows to their books and writes those that changed; returns how many books the rows
+    matched (a row that changes nothing still counts as updated: its book has the row's values)."""
     books = await uow.books.get_many(list(changes), lock=True)  # tracked: BackInStock is dispatched
+    changed = []
     for book in books:
         record = changes[book.id]
         genre = genres.get(record.genre.lower()) if record.genre else None
-        record.apply_to(book, genre, now)
-    await uow.book_import.update(books)
+        if record.apply_to(book, genre, now):
+            changed.append(book)
+    await uow.book_import.update(changed)
     return len(books)
 
 

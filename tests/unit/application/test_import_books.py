@@ -186,6 +186,23 @@ async def test_a_repeated_isbn_in_the_file_updates_the_book_of_the_earlier_line(
     assert [(b.title, b.stock) for b in books] == [("Second", 4)]
 
 
+async def test_a_file_imported_again_changes_only_the_books_whose_rows_differ(
+    memory_services: Services, clock: FakeClock
+) -> None:
+    data = (
+        "title,author,price,isbn,stock,genre,tags,pages\n"
+        f"Dune,Frank Herbert,9.99,{isbn13(7)},3,Science Fiction,desert|classic,412\n"
+        f"Emma,Jane Austen,5.00,{isbn13(8)},0,,,\n"
+    )
+    await import_bytes(memory_services, data.encode())
+    first = {book.title: book.updated_at for book in await all_books(memory_services)}
+    clock.advance(hours=1)
+    again = await import_bytes(memory_services, data.replace("5.00", "6.00").encode())
+    assert (again.created, again.updated, again.failed_rows) == (0, 2, 0)
+    after = {book.title: (book.updated_at, str(book.price)) for book in await all_books(memory_services)}
+    assert after == {"Dune": (first["Dune"], "9.99"), "Emma": (clock.now(), "6.00")}
+
+
 async def test_stock_going_from_zero_emits_back_in_stock_in_the_batch_transaction(
     test_settings: Settings, clock: FakeClock
 ) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.catalog import BackInStock, Genre
 from domain.errors import InvalidField
 from domain.imports import COLUMNS, MEMO_SIZE, TAGS_MEMO_SIZE, BookRecord, RowReader
 from domain.money import Money
@@ -122,3 +124,23 @@ def test_a_bad_header_is_refused(header: list[str], message: str) -> None:
     with pytest.raises(InvalidField) as caught:
         RowReader(header)
     assert message in caught.value.message
+
+
+def test_a_row_applied_to_the_book_it_describes_changes_nothing() -> None:
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    genre = Genre(uuid4(), "Science Fiction", "science-fiction")
+    book = DUNE.new_book(uuid4(), genre, now)
+    later = now + timedelta(days=1)
+    same_genre_read_again = Genre(genre.id, genre.name, genre.slug)
+    assert DUNE.apply_to(book, same_genre_read_again, later) is False
+    assert DUNE._replace(pages=None, description=None).apply_to(book, None, later) is False  # empty cells keep
+    assert (book.updated_at, book.events) == (now, [])
+    assert DUNE._replace(price=Money(Decimal("10.00"))).apply_to(book, genre, later) is True
+    assert (book.updated_at, book.price) == (later, Money(Decimal("10.00")))
+
+
+def test_a_row_that_restocks_a_sold_out_book_changes_it_and_records_back_in_stock() -> None:
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    book = DUNE._replace(stock=0).new_book(uuid4(), None, now)
+    assert DUNE.apply_to(book, None, now + timedelta(days=1)) is True
+    assert book.events == [BackInStock(book.id)]
