@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import NamedTuple
 from uuid import UUID
@@ -46,9 +47,10 @@ MAX_TAG_LENGTH = 50
 MAX_TAGS = 30
 #: Errors kept in the progress record; later ones are only counted.
 MAX_REPORTED_ERRORS = 1000
-#: Distinct cells of a column whose values a RowReader keeps, for the rows that repeat them, as long as
-#: the import runs. Prices and dates are short: 16,384 of them (every price to the cent up to 163.83;
-#: parsing one costs ~3 us, a lookup ~0.1 us) hold a few MB. A tag list can hold 30 tags: 4,096 lists.
+#: Distinct cells of a column whose values a RowReader keeps (the most recent ones), for the rows
+#: that repeat them, as long as the import runs. Prices and dates are short: 16,384 of them (every
+#: price to the cent up to 163.83; parsing one costs ~3 us, a lookup ~0.1 us) hold a few MB. A tag
+#: list can hold 30 tags: 4,096 lists.
 MEMO_SIZE = 16384
 TAGS_MEMO_SIZE = 4096
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -201,7 +203,7 @@ class BookRecord(NamedTuple):
             value = getattr(self, name)
             if value is not None:
                 setattr(book, name, value)
-        if genre is not None and (book.genre is None or book.genre.id != genre.id):
+        if genre is not None:
             book.genre = genre
         if self.tags is not None:
             book.tags = sorted(self.tags)
@@ -293,28 +295,6 @@ def _price(value: str) -> Money:
     return Money.of(_required(value, "price"), field="price")
 
 
-class _Memo[V]:
-    """One column's parsed cells, kept to be shared by the rows that repeat them (prices, dates and tag
-    lists do, and their values are immutable). A cell that breaks a rule raises every time it is read.
-    Like pandas' `cache_dates`; bounded, then the cells it has no room for are parsed each time."""
-
-    __slots__ = ("_parse", "_size", "_values")
-
-    def __init__(self, parse: Callable[[str], V], size: int = MEMO_SIZE) -> None:
-        self._parse = parse
-        self._size = size
-        self._values: dict[str, V] = {}
-
-    def __call__(self, cell: str) -> V:
-        values = self._values
-        if cell in values:
-            return values[cell]
-        value = self._parse(cell)
-        if len(values) < self._size:
-            values[cell] = value
-        return value
-
-
 class RowReader:
     """Reads the rows of one file into BookRecords; where each column sits is worked out once, from
     the header, so a row is read by position (a dict per row cost more than checking it)."""
@@ -325,9 +305,12 @@ class RowReader:
         self.columns = parse_header(header)
         #: Each of COLUMNS' position in a row, or -1 where the file lacks it.
         self._positions = tuple(self.columns.index(name) if name in self.columns else -1 for name in COLUMNS)
-        self._price = _Memo(_price)
-        self._date = _Memo(lambda value: _date(value, "publication_date"))
-        self._tags = _Memo(_tags, TAGS_MEMO_SIZE)
+        # Each column's parsed cells, shared by the rows that repeat them (prices, dates and tag lists
+        # do, and their values are immutable), like pandas' `cache_dates`. A cell that breaks a rule
+        # raises every time it is read: lru_cache keeps no exceptions.
+        self._price = lru_cache(maxsize=MEMO_SIZE)(_price)
+        self._date = lru_cache(maxsize=MEMO_SIZE)(partial(_date, name="publication_date"))
+        self._tags = lru_cache(maxsize=TAGS_MEMO_SIZE)(_tags)
 
     def read(self, cells: Sequence[str]) -> BookRecord:
         """Validates one row (as many cells as columns); the first broken rule is an InvalidField."""

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -97,7 +98,7 @@ def _book_row(book: Book) -> tuple[Any, ...]:
         None if book.genre is None else book.genre.id,
         _numeric(book.price.amount),
         book.stock,
-        _tag_array(book.tags),
+        _tag_array(tuple(book.tags)),
         book.created_at,
         book.updated_at,
     )
@@ -105,49 +106,36 @@ def _book_row(book: Book) -> tuple[Any, ...]:
 
 #: The element type of a tag array: varchar, as pg_type numbers it.
 _VARCHAR_OID = 1043
-#: Tag arrays already made, by list of tags; imported books share few distinct lists. Kept for the
-#: worker's lifetime, so bounded: at most 1,024 lists of at most 30 tags of 50 characters (< 8 MB).
-_TAG_ARRAYS: dict[tuple[str, ...], bytes] = {}
-_TAG_ARRAYS_KEPT = 1024
 
 
-def _tag_array(tags: list[str]) -> bytes:
+# Imported books share few distinct tag lists. Kept for the worker's lifetime, so bounded: at most
+# 1,024 lists of at most 30 tags of 50 characters (< 8 MB).
+@lru_cache(maxsize=1024)
+def _tag_array(tags: tuple[str, ...]) -> bytes:
     """A book's tags as PostgreSQL sends a varchar[] in binary (array_send): dimensions, no nulls, the
     element type, then each tag's length and UTF-8 bytes. A binary COPY carries no types, so the server
     reads these bytes as the column's type. psycopg's list dumper is written in Python and cost the
-    worker more than the other 14 columns together; a list already seen costs a dict lookup."""
-    key = tuple(tags)
-    made = _TAG_ARRAYS.get(key)
-    if made is None:
-        items = [tag.encode() for tag in tags]
-        dimensions = struct.pack("!ii", len(items), 1) if items else b""  # one dimension from 1, or none
-        made = b"".join(
-            [struct.pack("!iiI", 1 if items else 0, 0, _VARCHAR_OID), dimensions]
-            + [struct.pack("!i", len(item)) + item for item in items]
-        )
-        if len(_TAG_ARRAYS) < _TAG_ARRAYS_KEPT:
-            _TAG_ARRAYS[key] = made
-    return made
+    worker more than the other 14 columns together; a list already seen costs a cache lookup."""
+    items = [tag.encode() for tag in tags]
+    dimensions = struct.pack("!ii", len(items), 1) if items else b""  # one dimension from 1, or none
+    return b"".join(
+        [struct.pack("!iiI", 1 if items else 0, 0, _VARCHAR_OID), dimensions]
+        + [struct.pack("!i", len(item)) + item for item in items]
+    )
 
 
-#: psycopg's binary NUMERIC dumper (its C one where installed), and the prices it has dumped: books
-#: share prices, and a dict lookup costs a tenth of dumping a Decimal, the dearest of a row's columns.
-#: Kept for the worker's lifetime, so bounded: 16,384 prices of a few dozen bytes each (< 4 MB).
+#: psycopg's binary NUMERIC dumper (its C one where installed).
 _NUMERIC = psycopg.adapters.get_dumper(Decimal, PyFormat.BINARY)(Decimal)
-_NUMERICS: dict[Decimal, bytes] = {}
-_NUMERICS_KEPT = 16384
 
 
+# Books share prices, and a cache lookup costs a tenth of dumping a Decimal, the dearest of a row's
+# columns. Kept for the worker's lifetime, so bounded: 16,384 prices of a few dozen bytes (< 4 MB).
+@lru_cache(maxsize=16384)
 def _numeric(amount: Decimal) -> bytes:
     """An amount as PostgreSQL sends a numeric in binary (numeric_send), made by psycopg's dumper."""
-    made = _NUMERICS.get(amount)
-    if made is None:
-        dumped = _NUMERIC.dump(amount)
-        assert dumped is not None  # None is for SQL NULL, and an amount is never one
-        made = bytes(dumped)
-        if len(_NUMERICS) < _NUMERICS_KEPT:
-            _NUMERICS[amount] = made
-    return made
+    dumped = _NUMERIC.dump(amount)
+    assert dumped is not None  # None is for SQL NULL, and an amount is never one
+    return bytes(dumped)
 
 
 def _copy_statement(table: Table, names: Sequence[str], *, into: str | None = None) -> tuple[str, list[str]]:
