@@ -90,15 +90,16 @@ class SqlBookRepository:
         ids = sorted(set(book_ids))
         if not ids:
             return []
+        postgres = self._conn.dialect.name == "postgresql"
         query = (
             select(*BOOK_WITH_GENRE)
             .outerjoin(genres, genres.c.id == books.c.genre_id)
-            .where(books.c.id == any_(_IDS) if self._conn.dialect.name == "postgresql" else books.c.id.in_(ids))
+            .where(books.c.id == any_(_IDS) if postgres else books.c.id.in_(ids))
             .order_by(books.c.id)
         )
         if lock:
             query = query.with_for_update(of=books)
-        rows = (await self._conn.execute(query, {"ids": ids})).mappings().all()
+        rows = (await self._conn.execute(query, {"ids": ids} if postgres else None)).mappings().all()
         found = [to_book(row) for row in rows]
         for book in found:
             self._uow.track(book)

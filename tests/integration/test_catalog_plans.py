@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.imports import EXISTING_KEYS, INDEX_PROBES
-from adapters.sql.search_postgres import PostgresCatalogReads
+from adapters.sql.search_postgres import PostgresCatalogReads, read_engine
 from application.ports.catalog import BookQuery, Sort
 
 BOOKS = 3000
@@ -52,16 +52,22 @@ def captured() -> Iterator[list[tuple[str, Any]]]:
         event.remove(Engine, "before_cursor_execute", keep)
 
 
-async def plans_of(reads: PostgresCatalogReads, query: BookQuery) -> str:
+async def plans_of(engine: AsyncEngine, query: BookQuery) -> str:
     """The plans of what listing `query` sends, on the read side's own connection settings."""
-    with captured() as sent:
-        await reads.page(query, await reads.matches(query))
-    assert sent
-    async with reads._engine.connect() as conn:
-        plans = [
-            "\n".join(row[0] for row in await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-            for statement, parameters in sent
-        ]
+    reads = PostgresCatalogReads(engine)
+    explaining = read_engine(engine, pool_size=1)
+    try:
+        with captured() as sent:
+            await reads.page(query, await reads.matches(query))
+        assert sent
+        async with explaining.connect() as conn:
+            plans = [
+                "\n".join(row[0] for row in await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+                for statement, parameters in sent
+            ]
+    finally:
+        await reads.dispose()
+        await explaining.dispose()
     return "\n".join(plans)
 
 
@@ -75,11 +81,7 @@ async def plans_of(reads: PostgresCatalogReads, query: BookQuery) -> str:
     ids=["author filter", "title order", "typo search"],
 )
 async def test_the_read_side_uses_its_indexes(engine: AsyncEngine, query: BookQuery, indexes: list[str]) -> None:
-    reads = PostgresCatalogReads(engine)
-    try:
-        plans = await plans_of(reads, query)
-    finally:
-        await reads.dispose()
+    plans = await plans_of(engine, query)
     for index in indexes:
         assert index in plans, plans
 
