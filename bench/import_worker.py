@@ -68,6 +68,7 @@ async def main(path: Path) -> None:
                 "rows": progress.total_rows,
                 "status": progress.status.value,
                 "created": progress.created,
+                "updated": progress.updated,
                 "failed_rows": progress.failed_rows,
                 "upload_seconds": round(uploaded - began, 2),
                 "import_seconds": round(seconds, 2),

@@ -47,9 +47,10 @@ def book_rows(count: int, *, start: int = 0, seed: int = 7) -> Iterator[str]:
         )
 
 
-def write_csv(path: Path, count: int) -> Path:
+def write_csv(path: Path, count: int, *, seed: int = 7) -> Path:
+    """`count` rows of `book_rows`; another seed gives the same books other prices."""
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER + "\n")
-        for line in book_rows(count):
+        for line in book_rows(count, seed=seed):
             out.write(line + "\n")
     return path
