@@ -174,6 +174,11 @@ class BookRecord(NamedTuple):
         """Title and author as compared for duplicates (case-insensitive)."""
         return self.title.lower(), self.author.lower()
 
+    def renames(self, book: Book) -> bool:
+        """Whether this row would move the book to another title and author, so that a duplicate
+        check of its present ones would answer differently afterwards."""
+        return self.key != (book.title.lower(), book.author.lower())
+
     def new_book(self, book_id: UUID, genre: Genre | None, now: datetime) -> Book:
         return Book(
             id=book_id,

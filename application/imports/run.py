@@ -17,7 +17,7 @@ from application.imports.records import read_records
 from application.imports.start import stored_chunks
 from application.ports.imports import ImportProgressStore
 from application.ports.uow import UnitOfWork
-from domain.catalog import Genre
+from domain.catalog import Book, Genre
 from domain.errors import DomainError, InvalidField
 from domain.ids import uuid7s
 from domain.imports import (
@@ -72,9 +72,10 @@ class _Written:
 
 
 class _EarlierFirst(Exception):
-    """A batch that updates books waits for the batches before it to be written, outside a transaction:
-    one of those retried after a conflict would otherwise see its updates (a title renamed away, say),
-    unlike a sequential import. Waiting inside it would leave them no turn where writers take turns."""
+    """A batch that gives books another title or author waits for the batches before it to be written,
+    outside a transaction: one of those retried after a conflict would otherwise see a title renamed
+    away, unlike a sequential import. Waiting inside it would leave them no turn where writers take
+    turns. Other updates (price, stock, ...) change nothing that another batch looks up."""
 
 
 @dataclass(eq=False, slots=True)
@@ -166,8 +167,8 @@ class RunImportHandler:
 
         A batch that shares an ISBN or a title and author with one being written waits until that one
         is committed. Any other batch waits until those before it have looked up what they need (and,
-        if they update books, until they are committed), so it never sees what they write. A batch
-        that updates books commits after every batch before it, so that one retried after a conflict
+        if they rename books, until they are committed), so it never sees what they write. A batch
+        that renames books commits after every batch before it, so that one retried after a conflict
         does not see its changes either.
         """
         flights: list[_Flight] = []
@@ -270,7 +271,7 @@ class RunImportHandler:
     async def _write(
         self, rows: list[tuple[int, BookRecord]], clear: asyncio.Event, earlier: list[asyncio.Task[_Written]]
     ) -> tuple[int, int, list[RowError]]:
-        """One transaction: BackInStock handlers run inside it, at commit. A batch that updates books
+        """One transaction: BackInStock handlers run inside it, at commit. A batch that renames books
         raises _EarlierFirst (and is rolled back) while batches before it are still being written."""
         errors: list[RowError] = []
         if not rows:
@@ -279,8 +280,6 @@ class RunImportHandler:
         async with self._deps.uow() as uow:
             repo = uow.book_import
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
-            if ids and not all(task.done() for task in earlier):
-                raise _EarlierFirst
             plain = [(line, record, record.key) for line, record in rows if not record.isbn]
             taken = await repo.existing_keys([key for _, _, key in plain])
             if not ids:
@@ -303,25 +302,35 @@ class RunImportHandler:
                 record.new_book(book_id, genres.get(record.genre.lower()) if record.genre else None, now)
                 for record, book_id in zip(new, uuid7s(len(new)), strict=True)
             ]
-            updated = await _update(uow, changes, genres, now)
+            books, changed, renames = await _apply(uow, changes, genres, now)
+            if renames:
+                if not all(task.done() for task in earlier):
+                    raise _EarlierFirst
+            else:
+                clear.set()  # it changes no title or author: what later batches look up stays as it is
+            await repo.update(changed)
             await repo.insert(fresh)
             uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed
             await uow.commit()
-        return len(fresh), updated, errors
+        # A row that changes nothing still counts as updated: its book has the row's values.
+        return len(fresh), len(books), errors
 
 
-async def _update(uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict[str, Genre], now: datetime) -> int:
-    """Applies the rows to their books and writes those that changed; returns how many books the rows
-    matched (a row that changes nothing still counts as updated: its book has the row's values)."""
-    books = await uow.books.get_many(list(changes), lock=True)  # tracked: BackInStock is dispatched
+async def _apply(
+    uow: UnitOfWork, changes: dict[UUID, BookRecord], genres: dict[str, Genre], now: datetime
+) -> tuple[list[Book], list[Book], bool]:
+    """Applies the rows to their books (locked and tracked: BackInStock is dispatched). Returns the
+    books, those that changed, and whether any moved to another title and author."""
+    books = await uow.books.get_many(list(changes), lock=True)
     changed = []
+    renames = False
     for book in books:
         record = changes[book.id]
+        renames = renames or record.renames(book)
         genre = genres.get(record.genre.lower()) if record.genre else None
         if record.apply_to(book, genre, now):
             changed.append(book)
-    await uow.book_import.update(changed)
-    return len(books)
+    return books, changed, renames
 
 
 _running_imports = 0

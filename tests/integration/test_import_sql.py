@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -103,8 +104,28 @@ async def test_a_100_000_row_file_on_postgresql(pg_url: str, tmp_path: Path) -> 
         assert await scalar(services, select(func.count()).select_from(books)) == rows
         assert [tag.book_count for tag in await services.catalog.tags()] == [2 * rows // 5] * 5
         assert await scalar(services, select(func.count()).select_from(import_files)) == 0
+
+        # Again with other prices: every ISBN row rewrites its book (batches of them written at
+        # once), every other row is a duplicate of the book it made.
+        again = await import_bytes(services, ("\n".join([HEADER, *book_rows(rows, seed=8)]) + "\n").encode())
+        assert (again.status, again.created, again.updated, again.failed_rows) == (
+            ImportStatus.COMPLETED,
+            0,
+            rows // 2,
+            rows // 2,
+        )
+        with_isbn = select(func.sum(books.c.price)).where(books.c.isbn.is_not(None))
+        without = select(func.sum(books.c.price)).where(books.c.isbn.is_(None))
+        assert await scalar(services, with_isbn) == _price_sum(rows, seed=8, isbn=True)
+        assert await scalar(services, without) == _price_sum(rows, seed=7, isbn=False)
     finally:
         await services.aclose()
+
+
+def _price_sum(rows: int, *, seed: int, isbn: bool) -> Decimal:
+    """The sum of the prices in `book_rows(rows, seed=seed)` of the rows with an ISBN, or without."""
+    lines = [line.split(",") for line in book_rows(rows, seed=seed)]
+    return sum((Decimal(cells[2]) for cells in lines if bool(cells[3]) is isbn), Decimal(0))
 
 
 _TANGLED = (

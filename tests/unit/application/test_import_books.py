@@ -27,6 +27,7 @@ from domain.imports import (
     RowError,
     RowReader,
 )
+from domain.money import Money
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
@@ -407,6 +408,46 @@ async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_befo
     assert [(error.line, error.message.split(":")[0]) for error in progress.errors] == [(4, "duplicate")]
     titles = [book.title for book in await all_books(small_batches)]
     assert titles == ["Dune Messiah", "New 1", "New 2", "New 3", "New 4"]
+
+
+async def test_a_batch_that_only_changes_prices_does_not_wait_for_an_earlier_one_to_be_retried(
+    small_batches: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Updates that rename nothing change nothing another batch looks up, so the second batch is
+    written while the first waits to be retried; the result is that of a sequential import."""
+    await add_book(small_batches, title="Dune", author="Frank Herbert", isbn=isbn13(1), price=Money.of("5.00"))
+    written: list[str] = []
+    update = MemoryBookImport.update
+
+    async def logged(repo: MemoryBookImport, books: Sequence[Book]) -> None:
+        written.extend(f"update {book.title}" for book in books)
+        await update(repo, books)
+
+    monkeypatch.setattr(MemoryBookImport, "update", logged)
+    inserts = _InsertFails(monkeypatch, on_call=1, error=ImportConflict("taken meanwhile"), delay=0.02)
+    insert = MemoryBookImport.insert
+
+    async def logged_insert(repo: MemoryBookImport, books: Sequence[Book]) -> None:
+        await insert(repo, books)
+        written.extend(f"insert {book.title}" for book in books)
+
+    monkeypatch.setattr(MemoryBookImport, "insert", logged_insert)
+    data = (
+        "title,author,price,isbn\n"
+        "New 1,A,1.00,\n"
+        "New 2,A,1.00,\n"
+        "New 3,A,1.00,\n"
+        f"Dune,frank herbert,7.00,{isbn13(1)}\n"  # line 5: a new price (and case), no new title
+        "New 4,A,1.00,\n"
+        "Dune,Frank Herbert,1.00,\n"  # line 7: a duplicate, before this file and after it
+    )
+    progress = await import_bytes(small_batches, data.encode())
+    assert (progress.created, progress.updated, progress.failed_rows) == (4, 1, 1)
+    assert [(error.line, error.message.split(":")[0]) for error in progress.errors] == [(7, "duplicate")]
+    assert inserts.calls == 3  # the first batch lost its first turn and was retried after the second
+    assert written.index("update Dune") < written.index("insert New 1")
+    books = {book.title: book for book in await all_books(small_batches)}
+    assert (books["Dune"].author, books["Dune"].price) == ("frank herbert", Money.of("7.00"))
 
 
 async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(

@@ -144,3 +144,11 @@ def test_a_row_that_restocks_a_sold_out_book_changes_it_and_records_back_in_stoc
     book = DUNE._replace(stock=0).new_book(uuid4(), None, now)
     assert DUNE.apply_to(book, None, now + timedelta(days=1)) is True
     assert book.events == [BackInStock(book.id)]
+
+
+def test_only_another_title_or_author_renames_a_book() -> None:
+    book = DUNE.new_book(uuid4(), None, datetime(2026, 5, 1, tzinfo=UTC))
+    assert not DUNE._replace(price=Money(Decimal("1.00")), stock=0, tags=("new",)).renames(book)
+    assert not DUNE._replace(title="DUNE", author="frank herbert").renames(book)  # compared as duplicates are
+    assert DUNE._replace(title="Dune Messiah").renames(book)
+    assert DUNE._replace(author="Brian Herbert").renames(book)
