@@ -1,4 +1,4 @@
-"""One import in this process, as a worker runs it (on uvloop): prints rows per second and peak RSS as JSON."""
+"""One import in this process, as a worker runs it (on its loop): prints rows per second and peak RSS as JSON."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
-import uvloop
-
 from application.imports.start import StartImport
 from entrypoints.bootstrap import bootstrap
+from entrypoints.loops import new_event_loop
 from entrypoints.settings import load_settings
 
 
@@ -87,4 +86,4 @@ async def main(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1])), loop_factory=uvloop.new_event_loop)  # the worker's loop
+    asyncio.run(main(Path(sys.argv[1])), loop_factory=new_event_loop)  # the worker's loop

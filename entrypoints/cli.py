@@ -108,12 +108,11 @@ def import_books(file: Path) -> None:
     """Import books from a CSV file (same rules as POST /books/import), with a progress bar."""
     import asyncio
 
-    import uvloop
-
     from entrypoints.import_cli import run_import_file
+    from entrypoints.loops import new_event_loop
 
-    # The loop the worker runs imports on (see adapters/dramatiq/broker.py).
-    sys.exit(asyncio.run(run_import_file(_settings(), file), loop_factory=uvloop.new_event_loop))
+    # The loop the worker runs imports on.
+    sys.exit(asyncio.run(run_import_file(_settings(), file), loop_factory=new_event_loop))
 
 
 # -- catalog ---------------------------------------------------------------------------------------

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 from pathlib import Path
 
 from entrypoints.logs import flush_logs
+from entrypoints.loops import LOOP
 
 log = logging.getLogger("folio.serve")
 
 FACTORY = "entrypoints.http.asgi:create"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-#: The event loop of every server worker: uvloop where it is installed (a dependency everywhere but on
-#: Windows). bench-catalog, 2 granian workers, cached reads: ~2,130 requests/s against ~1,890 on
-#: asyncio's own loop, with a lower p99.
-LOOP = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
 def prepare_metrics_dir(var_dir: Path) -> Path:

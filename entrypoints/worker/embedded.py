@@ -13,6 +13,7 @@ from dramatiq import Broker, Worker
 
 from adapters.dramatiq.broker import PatientAsyncIO
 from adapters.dramatiq.publisher import DramatiqPublisher
+from entrypoints.loops import new_event_loop
 from entrypoints.settings import Settings
 from entrypoints.worker import install_broker
 from entrypoints.worker.lifecycle import FolioServices
@@ -29,7 +30,7 @@ class EmbeddedWorker:
         self._publisher = publisher  # the app's: it hands on only while this worker runs
         self._threads = threads
         self._worker: Worker | None = None
-        broker.add_middleware(PatientAsyncIO())
+        broker.add_middleware(PatientAsyncIO(new_event_loop))
         broker.add_middleware(FolioServices(settings, recover_lost=True), after=PatientAsyncIO)
 
     async def start(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dramatiq import Broker
 
 from adapters.dramatiq.broker import PatientAsyncIO, make_broker
+from entrypoints.loops import new_event_loop
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import install_broker
 from entrypoints.worker.lifecycle import FolioServices
@@ -21,6 +22,7 @@ def worker_broker(settings: Settings) -> Broker:
         prefix=settings.valkey_prefix,
         min_backoff_ms=settings.mail_retry_backoff * 1000,
         heartbeat_timeout_ms=settings.worker_heartbeat_timeout * 1000,
+        loop_factory=new_event_loop,
     )
     broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
     return broker
