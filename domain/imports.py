@@ -151,6 +151,11 @@ class ImportProgress:
         )
 
 
+def duplicate_key(title: str, author: str) -> tuple[str, str]:
+    """Title and author as compared for duplicates (case-insensitive)."""
+    return title.lower(), author.lower()
+
+
 class BookRecord(NamedTuple):
     """One valid CSV row. None means the cell was empty or its column absent: kept as is on update.
 
@@ -171,13 +176,12 @@ class BookRecord(NamedTuple):
 
     @property
     def key(self) -> tuple[str, str]:
-        """Title and author as compared for duplicates (case-insensitive)."""
-        return self.title.lower(), self.author.lower()
+        return duplicate_key(self.title, self.author)
 
     def renames(self, book: Book) -> bool:
         """Whether this row would move the book to another title and author, so that a duplicate
         check of its present ones would answer differently afterwards."""
-        return self.key != (book.title.lower(), book.author.lower())
+        return self.key != duplicate_key(book.title, book.author)
 
     def new_book(self, book_id: UUID, genre: Genre | None, now: datetime) -> Book:
         return Book(

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from adapters.memory.catalog import stored_row
 from domain.catalog import Book, Genre
-from domain.imports import ImportConflict, ImportProgress, slugify
+from domain.imports import ImportConflict, ImportProgress, duplicate_key, slugify
 
 if TYPE_CHECKING:
     from adapters.memory.uow import MemoryUnitOfWork
@@ -100,7 +100,7 @@ class MemoryBookImport:
 
     async def existing_keys(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         wanted = set(keys)
-        return {key for book in self._books.values() if (key := (book.title.lower(), book.author.lower())) in wanted}
+        return {key for book in self._books.values() if (key := duplicate_key(book.title, book.author)) in wanted}
 
     async def genres(self, names: Sequence[str], *, now: datetime) -> dict[str, Genre]:
         by_name = {genre.name.lower(): genre for genre in self._genres.values()}
