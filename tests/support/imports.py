@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from application.imports.start import StartImport
+from domain.catalog import Book
 from domain.imports import ImportProgress
 from domain.isbn import _isbn13_check
 from entrypoints.bootstrap import Services
@@ -54,3 +57,36 @@ def write_csv(path: Path, count: int, *, seed: int = 7) -> Path:
         for line in book_rows(count, seed=seed):
             out.write(line + "\n")
     return path
+
+
+async def stored_books(services: Services) -> list[Book]:
+    """Every book of services over the in-memory fakes, by title."""
+    async with services.deps.uow(read_only=True) as uow:
+        books: list[Book] = sorted(uow.book_import._books.values(), key=lambda b: b.title)  # type: ignore[attr-defined]
+    return books
+
+
+Write = Callable[[Any, Sequence[Book]], Awaitable[None]]
+
+
+class FailingWrites:
+    """Wraps writes of the in-memory book import (`insert`, `update`) so that the chosen calls,
+    counted across every write it wraps, raise `error`, `delay` seconds in (only then do other batches
+    get a turn before it fails)."""
+
+    def __init__(self, error: Exception, *, on_calls: Collection[int], delay: float = 0) -> None:
+        self.error = error
+        self.on_calls = on_calls
+        self.delay = delay
+        self.calls = 0
+
+    def wrap(self, write: Write) -> Write:
+        async def failing(repo: Any, books: Sequence[Book]) -> None:
+            self.calls += 1
+            if self.calls in self.on_calls:
+                if self.delay:
+                    await asyncio.sleep(self.delay)
+                raise self.error
+            await write(repo, books)
+
+        return failing

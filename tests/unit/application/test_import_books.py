@@ -32,13 +32,8 @@ from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
 from tests.support.clock import FakeClock
-from tests.support.imports import import_bytes, isbn13, stream
+from tests.support.imports import FailingWrites, import_bytes, isbn13, stored_books, stream
 from tests.support.settings import make_settings
-
-
-async def all_books(services: Services) -> list:  # type: ignore[type-arg]
-    async with services.deps.uow(read_only=True) as uow:
-        return sorted(uow.book_import._books.values(), key=lambda b: b.title)  # type: ignore[attr-defined]
 
 
 async def test_good_bad_duplicate_and_updating_rows_are_counted_and_reported_by_line(
@@ -72,7 +67,7 @@ async def test_good_bad_duplicate_and_updating_rows_are_counted_and_reported_by_
     assert "line 2" in messages[7]
     assert "check digit" in messages[8]
     assert "fields" in messages[9]
-    books = {book.title: book for book in await all_books(memory_services)}
+    books = {book.title: book for book in await stored_books(memory_services)}
     assert set(books) == {"Dune", "Emma", "Known", "New Old"}
     assert books["New Old"].stock == 7
     assert books["New Old"].price.amount == 12.5
@@ -94,7 +89,7 @@ async def test_quoted_fields_with_commas_and_newlines_keep_line_numbers(memory_s
     )
     progress = await import_bytes(memory_services, data)
     assert [error.line for error in progress.errors] == [5, 8]
-    books = {book.title: book for book in await all_books(memory_services)}
+    books = {book.title: book for book in await stored_books(memory_services)}
     assert books["War, and Peace"].description == "Long,\nvery long\nbook"
     assert "Multi\nline title" in books
 
@@ -107,7 +102,7 @@ async def test_a_bom_and_windows_line_endings_are_understood(memory_services: Se
     assert progress is not None
     assert progress.errors == [RowError(3, "price: must be a decimal number")]
     assert (progress.created, progress.total_rows) == (2, 3)
-    assert {b.title for b in await all_books(memory_services)} == {"Émile", "Last"}
+    assert {b.title for b in await stored_books(memory_services)} == {"Émile", "Last"}
 
 
 async def test_an_empty_file_is_refused_at_upload(memory_services: Services) -> None:
@@ -183,7 +178,7 @@ async def test_a_repeated_isbn_in_the_file_updates_the_book_of_the_earlier_line(
     data = f"title,author,price,isbn,stock\nFirst,X,1.00,{isbn},0\nSecond,X,2.00,{isbn},4\n".encode()
     progress = await import_bytes(memory_services, data)
     assert (progress.created, progress.updated, progress.failed_rows) == (1, 1, 0)
-    books = await all_books(memory_services)
+    books = await stored_books(memory_services)
     assert [(b.title, b.stock) for b in books] == [("Second", 4)]
 
 
@@ -196,11 +191,11 @@ async def test_a_file_imported_again_changes_only_the_books_whose_rows_differ(
         f"Emma,Jane Austen,5.00,{isbn13(8)},0,,,\n"
     )
     await import_bytes(memory_services, data.encode())
-    first = {book.title: book.updated_at for book in await all_books(memory_services)}
+    first = {book.title: book.updated_at for book in await stored_books(memory_services)}
     clock.advance(hours=1)
     again = await import_bytes(memory_services, data.replace("5.00", "6.00").encode())
     assert (again.created, again.updated, again.failed_rows) == (0, 2, 0)
-    after = {book.title: (book.updated_at, str(book.price)) for book in await all_books(memory_services)}
+    after = {book.title: (book.updated_at, str(book.price)) for book in await stored_books(memory_services)}
     assert after == {"Dune": (first["Dune"], "9.99"), "Emma": (clock.now(), "6.00")}
 
 
@@ -312,7 +307,7 @@ async def test_a_repeated_isbn_in_a_later_batch_updates_the_book_of_the_earlier_
     assert (progress.created, progress.updated, progress.failed_rows) == (4, 1, 1)
     assert progress.errors[0].line == 7
     assert "duplicate" in progress.errors[0].message  # "A" was written by the batch before
-    titles = {book.title: book for book in await all_books(small_batches)}
+    titles = {book.title: book for book in await stored_books(small_batches)}
     assert titles["Again"].stock == 5
     assert "First" not in titles
 
@@ -358,32 +353,25 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     assert max(ahead) <= 3 * (run_module._LANES + run_module._AHEAD + 2)
 
 
-class _InsertFails:
+def _failing_inserts(
+    monkeypatch: pytest.MonkeyPatch, *, on_call: int, error: Exception, delay: float = 0
+) -> FailingWrites:
     """Makes the `on_call`-th call of MemoryBookImport.insert raise `error`, `delay` seconds in."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, on_call: int, error: Exception, delay: float = 0) -> None:
-        self.calls = 0
-        insert = MemoryBookImport.insert
-
-        async def failing(repo: MemoryBookImport, books: Sequence[Book]) -> None:
-            self.calls += 1
-            if self.calls == on_call:
-                if delay:  # only then do other batches get a turn before it fails
-                    await asyncio.sleep(delay)
-                raise error
-            await insert(repo, books)
-
-        monkeypatch.setattr(MemoryBookImport, "insert", failing)
+    fails = FailingWrites(error, on_calls={on_call}, delay=delay)
+    monkeypatch.setattr(MemoryBookImport, "insert", fails.wrap(MemoryBookImport.insert))
+    return fails
 
 
 async def test_a_conflicting_batch_is_retried_and_counted_once(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inserts = _InsertFails(monkeypatch, on_call=2, error=ImportConflict("a book of the batch was written meanwhile"))
+    inserts = _failing_inserts(
+        monkeypatch, on_call=2, error=ImportConflict("a book of the batch was written meanwhile")
+    )
     progress = await import_bytes(small_batches, _rows(9).encode())
     assert (progress.created, progress.processed_rows, progress.failed_rows) == (9, 9, 0)
     assert inserts.calls == 4
-    assert len(await all_books(small_batches)) == 9
+    assert len(await stored_books(small_batches)) == 9
 
 
 async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_before_later_batches(
@@ -393,7 +381,7 @@ async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_befo
     before it, or the retried first batch would no longer find that book's old title a duplicate."""
     await add_book(small_batches, title="Dune", author="Frank Herbert", isbn=isbn13(1))
     conflict = ImportConflict("an ISBN of the batch was taken meanwhile")
-    _InsertFails(monkeypatch, on_call=1, error=conflict, delay=0.02)  # the second batch queues meanwhile
+    _failing_inserts(monkeypatch, on_call=1, error=conflict, delay=0.02)  # the second batch queues meanwhile
     data = (
         "title,author,price,isbn\n"
         "New 1,A,1.00,\n"
@@ -406,7 +394,7 @@ async def test_a_batch_retried_after_a_conflict_sees_the_books_as_they_were_befo
     progress = await import_bytes(small_batches, data.encode())
     assert (progress.created, progress.updated, progress.failed_rows) == (4, 1, 1)
     assert [(error.line, error.message.split(":")[0]) for error in progress.errors] == [(4, "duplicate")]
-    titles = [book.title for book in await all_books(small_batches)]
+    titles = [book.title for book in await stored_books(small_batches)]
     assert titles == ["Dune Messiah", "New 1", "New 2", "New 3", "New 4"]
 
 
@@ -424,7 +412,7 @@ async def test_a_batch_that_only_changes_prices_does_not_wait_for_an_earlier_one
         await update(repo, books)
 
     monkeypatch.setattr(MemoryBookImport, "update", logged)
-    inserts = _InsertFails(monkeypatch, on_call=1, error=ImportConflict("taken meanwhile"), delay=0.02)
+    inserts = _failing_inserts(monkeypatch, on_call=1, error=ImportConflict("taken meanwhile"), delay=0.02)
     insert = MemoryBookImport.insert
 
     async def logged_insert(repo: MemoryBookImport, books: Sequence[Book]) -> None:
@@ -446,20 +434,20 @@ async def test_a_batch_that_only_changes_prices_does_not_wait_for_an_earlier_one
     assert [(error.line, error.message.split(":")[0]) for error in progress.errors] == [(7, "duplicate")]
     assert inserts.calls == 3  # the first batch lost its first turn and was retried after the second
     assert written.index("update Dune") < written.index("insert New 1")
-    books = {book.title: book for book in await all_books(small_batches)}
+    books = {book.title: book for book in await stored_books(small_batches)}
     assert (books["Dune"].author, books["Dune"].price) == ("frank herbert", Money.of("7.00"))
 
 
 async def test_a_writer_that_fails_stops_the_reader_and_keeps_the_batches_before(
     small_batches: Services, parsed: _Parsed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _InsertFails(monkeypatch, on_call=3, error=RuntimeError("the database went away"))
+    _failing_inserts(monkeypatch, on_call=3, error=RuntimeError("the database went away"))
     progress = await import_bytes(small_batches, _rows(300).encode())
     assert progress.status is ImportStatus.FAILED
     assert progress.reason is not None
     assert "RuntimeError" in progress.reason
     assert (progress.processed_rows, progress.created) == (6, 6)
-    assert len(await all_books(small_batches)) == 6
+    assert len(await stored_books(small_batches)) == 6
     assert parsed.rows < 30  # the reader stopped too
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 from hypothesis import HealthCheck, example, given, settings
@@ -21,12 +19,11 @@ import application.imports.run as run_module
 from adapters.memory.imports import MemoryBookImport
 from adapters.memory.uow import MemoryUowFactory
 from application.events import event_handlers
-from domain.catalog import Book
 from domain.imports import ImportConflict
 from entrypoints.bootstrap import bootstrap
 from tests.support.builders import add_book
 from tests.support.clock import FakeClock
-from tests.support.imports import import_bytes, isbn13
+from tests.support.imports import FailingWrites, import_bytes, isbn13, stored_books
 from tests.support.settings import make_settings
 
 # Few titles, authors and ISBNs, so that rows collide across batches: renames, duplicates and shared
@@ -52,25 +49,7 @@ stored = st.lists(st.tuples(st.sampled_from(TITLES), st.sampled_from(AUTHORS)), 
 conflicts = st.sets(st.integers(1, 10), max_size=2)  # a batch may lose twice; a third time fails it
 
 
-class _Conflicts:
-    """Makes the chosen writes raise ImportConflict, a moment in, so that other batches move meanwhile."""
-
-    def __init__(self, on_calls: set[int]) -> None:
-        self.on_calls = on_calls
-        self.calls = 0
-
-    def wrap(self, write: Any) -> Any:
-        async def writing(repo: MemoryBookImport, books: Sequence[Book]) -> None:
-            self.calls += 1
-            if self.calls in self.on_calls:
-                await asyncio.sleep(0.001)
-                raise ImportConflict("written meanwhile")
-            await write(repo, books)
-
-        return writing
-
-
-async def _outcome(stored_books: list[tuple[str, str]], csv: str, *, lanes: int, on_calls: set[int]) -> object:
+async def _outcome(existing: list[tuple[str, str]], csv: str, *, lanes: int, on_calls: set[int]) -> object:
     with tempfile.TemporaryDirectory() as tmp:
         services = bootstrap(
             make_settings(Path(tmp) / "var", import_batch_size=3),
@@ -78,18 +57,17 @@ async def _outcome(stored_books: list[tuple[str, str]], csv: str, *, lanes: int,
             clock=FakeClock(),
         )
         try:
-            for n, (title, author) in enumerate(stored_books):
+            for n, (title, author) in enumerate(existing):
                 await add_book(services, title=title, author=author, isbn=ISBNS[n], price="2.00")
-            fail = _Conflicts(on_calls)
+            fail = FailingWrites(ImportConflict("written meanwhile"), on_calls=on_calls, delay=0.001)
             with (
                 mock.patch.object(run_module, "_LANES", lanes),
                 mock.patch.object(MemoryBookImport, "insert", fail.wrap(MemoryBookImport.insert)),
                 mock.patch.object(MemoryBookImport, "update", fail.wrap(MemoryBookImport.update)),
             ):
                 progress = await import_bytes(services, csv.encode())
-            async with services.deps.uow(read_only=True) as uow:
-                books = uow.book_import._books.values()  # type: ignore[attr-defined]
-                shelf = sorted((b.isbn or "", b.title, b.author, str(b.price.amount)) for b in books)
+            books = await stored_books(services)
+            shelf = sorted((b.isbn or "", b.title, b.author, str(b.price.amount)) for b in books)
         finally:
             await services.aclose()
     errors = [(error.line, error.message.split(":")[0]) for error in progress.errors]
@@ -97,7 +75,7 @@ async def _outcome(stored_books: list[tuple[str, str]], csv: str, *, lanes: int,
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stored_books=stored, file_rows=rows, on_calls=conflicts)
+@given(existing=stored, file_rows=rows, on_calls=conflicts)
 # Found by this test without the guard: a later batch looks up a title before an earlier one has
 # renamed the book away from it, and an earlier batch retried after a later one renamed it away.
 @example(
@@ -111,11 +89,11 @@ async def _outcome(stored_books: list[tuple[str, str]], csv: str, *, lanes: int,
     {1},
 )
 def test_concurrent_batches_retried_after_conflicts_end_as_if_written_in_turn(
-    stored_books: list[tuple[str, str]], file_rows: list[tuple[str, str, int, str | None]], on_calls: set[int]
+    existing: list[tuple[str, str]], file_rows: list[tuple[str, str, int, str | None]], on_calls: set[int]
 ) -> None:
     csv = "title,author,price,isbn\n" + "".join(
         f"{title},{author},{price}.00,{isbn or ''}\n" for title, author, price, isbn in file_rows
     )
-    in_turn = asyncio.run(_outcome(stored_books, csv, lanes=1, on_calls=set()))
-    concurrent = asyncio.run(_outcome(stored_books, csv, lanes=3, on_calls=on_calls))
+    in_turn = asyncio.run(_outcome(existing, csv, lanes=1, on_calls=set()))
+    concurrent = asyncio.run(_outcome(existing, csv, lanes=3, on_calls=on_calls))
     assert concurrent == in_turn
