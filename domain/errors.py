@@ -56,3 +56,14 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"try again in {retry_after} s")
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A dependency (the database, Valkey) cannot answer now; the same request may succeed later."""
+
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str = "", *, retry_after: int = 2) -> None:
+        super().__init__(detail or "a service Folio needs is unavailable; try again shortly")
+        self.retry_after = retry_after

@@ -24,7 +24,7 @@ from adapters.memory.uow import MemoryUowFactory
 from adapters.payments.simulated import SimulatedPaymentGateway
 from adapters.security.jwt import JwtAccessTokens
 from adapters.security.passwords import PwdlibPasswordHasher
-from adapters.sql.engine import make_engine, ping
+from adapters.sql.engine import PoolOptions, make_engine, ping
 from adapters.sql.search_postgres import PostgresCatalogReads
 from adapters.sql.search_sqlite import SqliteCatalogReads
 from adapters.sql.stats import outbox_backlog, pool_use
@@ -57,6 +57,7 @@ from application.ports.tokens import TokenStore
 from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
+from entrypoints.connections import connection_budget
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.worker.wiring import build_mail
@@ -143,12 +144,15 @@ def bootstrap(
     import_queue: ImportQueue | None = None,
     publisher: Publisher | None = None,
     mailer: Mailer | None = None,
+    workers: int = 1,
 ) -> Services:
+    """`workers`: how many processes share this one's connection budget (the server's or Dramatiq's)."""
     closers: list[Callable[[], Awaitable[None]]] = []
     checks: dict[str, Callable[[], Awaitable[None]]] = {}
     gauges: dict[str, ScrapeGauge] = {}
+    budget = connection_budget(settings, workers)
     if uow is None:
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = make_engine(settings.database_url, pool=budget.write)
         closers.append(engine.dispose)
         checks["database"] = lambda: ping(engine)
         uow = SqlUowFactory(engine, handlers=event_handlers())
@@ -187,7 +191,7 @@ def bootstrap(
         payments=payments,
         import_progress=import_progress,
         import_queue=import_queue or in_process_imports,
-        catalog_reads=catalog_reads(uow, closers),
+        catalog_reads=catalog_reads(uow, closers, pool=budget.read),
         catalog_cache=catalog_cache(settings, valkey),
         mail=mail.ports,
     )
@@ -256,11 +260,13 @@ def database_gauges(engine: AsyncEngine) -> dict[str, ScrapeGauge]:
 
 
 # -- catalog ---------------------------------------------------------------------------------------
-def catalog_reads(uow: UowFactory, closers: list[Callable[[], Awaitable[None]]]) -> CatalogReads | None:
+def catalog_reads(
+    uow: UowFactory, closers: list[Callable[[], Awaitable[None]]], *, pool: PoolOptions | None = None
+) -> CatalogReads | None:
     """The catalog's read side on the same store as the units of work."""
     if isinstance(uow, SqlUowFactory):
         if uow.engine.dialect.name == "postgresql":
-            reads = PostgresCatalogReads(uow.engine)
+            reads = PostgresCatalogReads(uow.engine, pool=pool)
             closers.append(reads.dispose)
             return reads
         return SqliteCatalogReads(uow.engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import uuid
@@ -16,6 +17,23 @@ from entrypoints.serving import prepare_metrics_dir, run_server
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _within_budget(settings: Settings, processes: int, what: str) -> int:
+    """Caps `processes` at what FOLIO_DB_MAX_CONNECTIONS can serve, and says what they will hold."""
+    from entrypoints.connections import connection_budget, workers_within
+
+    allowed = workers_within(settings, processes)
+    if allowed < processes:
+        click.echo(
+            f"FOLIO_DB_MAX_CONNECTIONS={settings.db_max_connections} serves {allowed} of the {processes} "
+            f"{what} asked for (each needs 2 connections); running {allowed}",
+            err=True,
+        )
+    message = f"this process will hold {connection_budget(settings, allowed).describe()}"
+    click.echo(message, err=True)
+    logging.getLogger("folio").info(message)
+    return allowed
 
 
 def _settings() -> Settings:
@@ -61,6 +79,9 @@ def serve(host: str | None, port: int | None, workers: int | None, server: str, 
     if not settings.production and processes > 1:
         click.echo("SQLite is for one process; serving with 1", err=True)
         processes = 1
+    if settings.production:
+        processes = _within_budget(settings, processes, "FOLIO_WORKERS")
+    os.environ["FOLIO_WORKERS"] = str(processes)  # each worker's share of the connection budget
     prepare_metrics_dir(settings.var_dir)
     run_server(server, host or settings.host, port or settings.port, processes, settings.graceful_timeout)
 
@@ -166,11 +187,13 @@ def worker(processes: int | None, threads: int | None) -> None:
     settings = _settings()
     if settings.valkey_url is None:
         raise click.UsageError("folio worker needs FOLIO_VALKEY_URL; without it, folio serve runs its own worker")
+    count = _within_budget(settings, processes or settings.worker_processes, "FOLIO_WORKER_PROCESSES")
+    os.environ["FOLIO_WORKER_PROCESSES"] = str(count)  # each process's share of the connection budget
     args = make_argument_parser().parse_args(
         [
             "entrypoints.worker.process:broker",
             "--processes",
-            str(processes or settings.worker_processes),
+            str(count),
             "--threads",
             str(threads or settings.worker_threads),
             "--worker-shutdown-timeout",

@@ -39,6 +39,16 @@ def _int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not low <= value <= high:
+            raise ValueError(f"expected seconds from {low} to {high}")
+        return value
+
+    return parse
+
+
 def _decimal(raw: str) -> Decimal:
     try:
         value = Decimal(raw)
@@ -107,7 +117,15 @@ class Settings:
     rate_limit_reset_per_email: int = 20
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
-    db_pool_size: int = 10
+    #: PostgreSQL connections one process may hold, all its server (or Dramatiq) workers together.
+    db_max_connections: int = 24
+    #: Deprecated: one worker's write pool; still honoured, but cut to the worker's share of the budget.
+    db_pool_size: int | None = None
+    #: Seconds a request waits for a pooled connection (then 503), and for PostgreSQL to accept one.
+    db_pool_timeout: float = 5.0
+    db_connect_timeout: int = 3
+    #: Behind a transaction-pooling PgBouncer: no session state, no startup options, no prepared statements.
+    db_pgbouncer: bool = False
     log_level: str = "INFO"
     log_json: bool | None = None
     log_file: Path | None = None
@@ -162,7 +180,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_limit_reset_per_email": _int(1, 1_000_000),
     "argon2_memory_kib": _int(8, 4_194_304),
     "argon2_time_cost": _int(1, 100),
+    "db_max_connections": _int(2, 10_000),
     "db_pool_size": _int(1, 1000),
+    "db_pool_timeout": _seconds(0.1, 120),
+    "db_connect_timeout": _int(1, 60),
+    "db_pgbouncer": _bool,
     "log_json": _bool,
     "log_file": Path,
     "port": _int(1, 65535),

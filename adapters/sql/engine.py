@@ -2,32 +2,64 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+import psycopg
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 #: Execution option that marks a connection's next transaction as a writer.
 WRITE_OPTION = "folio_write"
 
+#: What a request cannot be answered without and may succeed on a retry: the server is down, restarting,
+#: out of connections, or this pool had none free within its timeout. The HTTP edge answers 503.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,  # connection refused or lost, too many clients, shutting down, deadlock, lock timeout
+    exc.InterfaceError,  # a connection closed under a statement
+    exc.TimeoutError,  # no pooled connection free within pool_timeout
+    psycopg.OperationalError,  # statements run on the driver's own connection (COPY)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """One pool: at most `size` connections (no overflow), `timeout` seconds to wait for a free one."""
+
+    size: int = 5
+    timeout: float = 5.0
+    connect_timeout: int = 3
+    #: Behind a transaction-pooling PgBouncer (no startup options, no prepared statements).
+    pgbouncer: bool = False
+
+    def engine_arguments(self, **connect_args: Any) -> dict[str, Any]:
+        """create_async_engine's arguments for PostgreSQL (psycopg 3)."""
+        connect_args["connect_timeout"] = self.connect_timeout
+        if self.pgbouncer:
+            connect_args["prepare_threshold"] = None  # a prepared statement lives in one server session
+        return {
+            "pool_size": self.size,
+            "max_overflow": 0,
+            "pool_timeout": self.timeout,
+            # A connection found broken (server restarted) invalidates every older one of the pool,
+            # so the next checkouts connect afresh instead of each failing in turn.
+            "pool_pre_ping": False,
+            "pool_recycle": 3600,
+            "connect_args": connect_args,
+        }
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, pool: PoolOptions | None = None, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         return _sqlite_engine(url, echo=echo)
-    return create_async_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size * 2,
-        pool_pre_ping=False,
-        pool_recycle=3600,
-    )
+    options = pool or PoolOptions(size=pool_size)
+    return create_async_engine(url, echo=echo, **options.engine_arguments())
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:

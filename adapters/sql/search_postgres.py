@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, TableValuedAlias, event, func, literal, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
+from adapters.sql.engine import PoolOptions
 from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
 
@@ -23,25 +24,41 @@ def _tsquery(q: str) -> ColumnElement[Any]:
     return typed.op("||")(func.to_tsquery(literal("english", literal_execute=True), prefix))
 
 
-def read_engine(engine: AsyncEngine, *, pool_size: int) -> AsyncEngine:
+#: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's
+#: estimate tempts it into testing every row's vector, about 200 ms at 100,000 books, where the GIN index
+#: answers in a few ms) and no JIT (which would compile for those inflated costs on every query).
+READ_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
+
+
+def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: PoolOptions | None = None) -> AsyncEngine:
     """A small pool of its own for the read side: autocommit (one round trip per statement, no
-    BEGIN/ROLLBACK), no sequential scans (with LIMIT on a text match the planner's estimate tempts
-    it into testing every row's vector, about 200 ms at 100,000 books, where the GIN index answers
-    in a few ms) and no JIT (which would compile for those inflated costs on every query)."""
-    return create_async_engine(
-        engine.url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"options": "-c enable_seqscan=off -c jit=off"},
-    )
+    BEGIN/ROLLBACK), with READ_SETTINGS as startup options.
+
+    Behind a transaction-pooling PgBouncer a session is not ours to configure (startup options are
+    refused, a SET would reach other clients): there each read is a transaction that sets them LOCAL."""
+    options = pool or PoolOptions(size=pool_size or 5)
+    if options.pgbouncer:
+        read = create_async_engine(engine.url, **options.engine_arguments())
+
+        @event.listens_for(read.sync_engine, "begin")
+        def _local_settings(conn: Any) -> None:
+            conn.exec_driver_sql(
+                "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in READ_SETTINGS.items())
+            )
+
+        return read
+    startup = " ".join(f"-c {name}={value}" for name, value in READ_SETTINGS.items())
+    return create_async_engine(engine.url, isolation_level="AUTOCOMMIT", **options.engine_arguments(options=startup))
 
 
 class PostgresCatalogReads(SqlCatalogReads):
     dialect = "postgresql"
 
-    def __init__(self, engine: AsyncEngine, *, pool_size: int = 5) -> None:
-        super().__init__(read_engine(engine, pool_size=pool_size))
+    def __init__(self, engine: AsyncEngine, *, pool_size: int = 5, pool: PoolOptions | None = None) -> None:
+        options = pool or PoolOptions(size=pool_size)
+        super().__init__(read_engine(engine, pool=options))
+        #: set_config's scope: the session (autocommit reads), or the transaction behind PgBouncer.
+        self._local = options.pgbouncer
 
     async def dispose(self) -> None:
         await self._engine.dispose()
@@ -67,9 +84,11 @@ class PostgresCatalogReads(SqlCatalogReads):
         typed = " ".join(words(q))
         if len(typed) < 3:
             return []
-        # Session-level (the read pool is autocommit); every fuzzy query sets it, so it never leaks.
+        # Session-level on our own autocommit session (every fuzzy query sets it, so it never leaks);
+        # transaction-level behind PgBouncer, where the session is shared.
         await conn.execute(
-            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, false)"), {"t": str(FUZZY_THRESHOLD)}
+            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, :local)"),
+            {"t": str(FUZZY_THRESHOLD), "local": self._local},
         )
         return list((await conn.execute(self.fuzzy_statement(typed, where))).scalars())
 

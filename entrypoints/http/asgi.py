@@ -16,7 +16,7 @@ def create() -> Litestar:
     """Runs in every server worker process: its own logging, pools and clients."""
     settings = load_settings()
     configure_logging(settings)
-    app = create_app(bootstrap(settings))
+    app = create_app(bootstrap(settings, workers=settings.workers))  # `folio serve` sets FOLIO_WORKERS
     settle_heap()
     return app
 

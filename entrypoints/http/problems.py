@@ -16,7 +16,10 @@ from litestar.exceptions import (
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import DomainError, InvalidField, NotFound, RateLimited, Unauthorized
+from adapters.dramatiq.broker import UNAVAILABLE as BROKER_UNAVAILABLE
+from adapters.sql.engine import UNAVAILABLE as DATABASE_UNAVAILABLE
+from adapters.valkey.client import UNAVAILABLE as VALKEY_UNAVAILABLE
+from domain.errors import DomainError, InvalidField, NotFound, RateLimited, Unauthorized, Unavailable
 
 log = logging.getLogger("folio.http")
 
@@ -39,7 +42,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "payment-failed": 402,
     "rate-limited": 429,
     "payload-too-large": 413,
+    "unavailable": 503,
 }
+
+#: Driver errors meaning "a dependency cannot answer now": answered like Unavailable, whatever the route.
+DEPENDENCY_UNAVAILABLE = (*DATABASE_UNAVAILABLE, *VALKEY_UNAVAILABLE, *BROKER_UNAVAILABLE)
 
 _TITLES = {
     400: "Bad request",
@@ -107,7 +114,7 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
     status = STATUS_BY_CODE.get(exc.code, 409)
     headers: dict[str, str] = {}
     errors = None
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, InvalidField):
         errors = [FieldError(exc.field, exc.message)]
@@ -149,6 +156,12 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     return problem(409, "The change conflicts with the current state; nothing was changed")
 
 
+def _dependency_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """The one mapping of a dependency's failure: 503 with Retry-After, never a 500 (issue 15)."""
+    log.warning("dependency unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return _domain_error(request, Unavailable())
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Something went wrong on our side; it has been logged")
@@ -158,6 +171,7 @@ exception_handlers: dict[type[Exception], Any] = {
     DomainError: _domain_error,
     HTTPException: _http_error,
     IntegrityError: _integrity_error,
+    **dict.fromkeys(DEPENDENCY_UNAVAILABLE, _dependency_down),
     Exception: _unexpected,
 }
 

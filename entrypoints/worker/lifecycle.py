@@ -49,7 +49,10 @@ class FolioServices(Middleware):
     async def _start(self, broker: Broker) -> Services:
         from entrypoints.bootstrap import bootstrap
 
-        services = bootstrap(self._settings, publisher=DramatiqPublisher(broker))
+        # `folio worker` sets FOLIO_WORKER_PROCESSES: the processes sharing its connection budget.
+        services = bootstrap(
+            self._settings, publisher=DramatiqPublisher(broker), workers=self._settings.worker_processes
+        )
         self._services = services
         set_services(services)
         if self._recover_lost:
