@@ -40,8 +40,9 @@ run: bytecode
 worker: bytecode
 	$(BIN)/folio worker
 
+# loadgroup: the fault tests (one xdist group) share their private servers on one test worker
 test: bytecode
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-fast: bytecode
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
@@ -62,6 +63,11 @@ clean:
 # commerce: checkouts per second on PostgreSQL, no contention and all on one book (bounded: BENCH_BUYERS)
 bench-checkout: install
 	$(BIN)/python -m bench.checkout
+# load and faults (issue 15): BENCH_BUYERS (default 500) buyers released at once on the last 50 copies,
+# two API processes and a worker on the stock PostgreSQL; statuses, p50/p99, peak connections, no oversell
+.PHONY: bench-burst
+bench-burst: bytecode
+	$(BIN)/python -m bench.burst
 # --- identity ---
 .PHONY: bench-login
 # Login throughput on PostgreSQL against a real `folio serve` (argon2id at the configured cost).

@@ -196,6 +196,8 @@ def bootstrap(
         mail=mail.ports,
     )
     relay_on_commit.bind(deps)
+    if isinstance(deps.catalog_cache, ValkeyCatalogCache):
+        closers.append(deps.catalog_cache.aclose)  # before the client closes (closers run last first)
     services = Services(
         settings=settings,
         deps=deps,

@@ -21,6 +21,8 @@ def _relayable(m: OutboxMessage, query: RelayQuery) -> bool:
         return False
     if m.dispatched_at is None:
         return query.created_before is None or m.created_at < query.created_before
+    if m.locked_until is not None and m.dispatched_at < m.locked_until:
+        return True  # claimed, then neither sent nor released: its worker died mid-send
     stale = query.stale_before
     return stale is not None and m.dispatched_at < stale and (m.attempted_at is None or m.attempted_at < stale)
 

@@ -46,6 +46,9 @@ def _relayable(query: RelayQuery) -> ColumnElement[bool]:
                 or_(c.attempted_at.is_(None), c.attempted_at < query.stale_before),
             )
         )
+    # Claimed, then neither sent nor released (a failed send releases) once the claim lapsed: the worker
+    # died mid-send. Handed on again once: the new dispatch is later than the lapsed claim.
+    conditions.append(and_(c.locked_until.is_not(None), c.dispatched_at < c.locked_until))
     unclaimed = or_(c.locked_until.is_(None), c.locked_until < query.now)
     return and_(open_, unclaimed, or_(*conditions))
 

@@ -84,6 +84,12 @@ class ValkeyCatalogCache:
             else:
                 self._lost_change = False
 
+    async def aclose(self) -> None:
+        """Stops retrying a lost change (the process is going away; entries expire after `ttl`)."""
+        if self._retrying is not None:
+            self._retrying.cancel()
+            await asyncio.gather(self._retrying, return_exceptions=True)
+
     # -- the cache -----------------------------------------------------------------------------------
     async def read(self, scope: str, key: str, kind: Any) -> tuple[Any, object]:
         if not self._usable():

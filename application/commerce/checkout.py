@@ -67,16 +67,20 @@ class CheckoutHandler:
             cart = Cart(user.id, await uow.carts.items_of(user.id))
             if not cart.items:
                 raise CartEmpty("add a book to the cart first")
-            # Locked and read in the same statement, so stock is what it is now, not what it was.
-            books = {book.id: book for book in await uow.books.get_many(cart.book_ids(), lock=True)}
-            order = Order.from_cart(
+            order_of = partial(
+                Order.from_cart,
                 cart,
-                books,
                 order_id=uuid4(),
                 currency=deps.policy.currency,
                 now=deps.clock.now(),
                 idempotency_key=cmd.idempotency_key,
             )
+            # Sold out already (a burst on the last copies): refused from a snapshot taken during this
+            # request, without queueing behind the buyers who hold the books' row locks.
+            order_of({book.id: book for book in await uow.books.get_many(cart.book_ids())})
+            # Locked and read in the same statement, so stock is what it is now, not what it was.
+            books = {book.id: book for book in await uow.books.get_many(cart.book_ids(), lock=True)}
+            order = order_of(books)
             payment = await self._payments.charge(
                 PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
             )

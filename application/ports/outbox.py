@@ -40,7 +40,8 @@ class RelayQuery:
 
     With `ids`: exactly those, if never handed on (right after their commit). Without: rows left behind,
     i.e. created before `created_before` and never handed on, or handed on and untouched since
-    `stale_before` (the broker lost them), and not claimed by a delivery in progress at `now`.
+    `stale_before` (the broker lost them), or claimed by a delivery whose claim lapsed without a send or
+    a release (its worker died), and not claimed by a delivery in progress at `now`.
     """
 
     now: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -173,3 +174,22 @@ async def test_a_message_the_broker_lost_is_handed_on_again_after_a_while(
     await mail_services.mail.deliver(DeliverMail(message_id))
     clock.advance(days=1)
     assert await mail_services.mail.relay_all() == 0  # sent: never again
+
+
+async def test_a_mail_whose_worker_died_mid_send_is_handed_on_again_once_its_claim_lapses(
+    mail_services: Services, publisher: RecordingPublisher, mailer: RecordingMailer, clock: FakeClock
+) -> None:
+    message_id = await queue_committed(mail_services)
+    lease = mail_services.deps.mail.policy.lease  # type: ignore[union-attr]
+    async with mail_services.deps.uow() as uow:  # claimed by a worker that is then killed: no send, no release
+        await uow.outbox.claim(message_id, at=clock.now(), until=clock.now() + timedelta(seconds=lease))
+        await uow.commit()
+    assert await mail_services.mail.relay_all() == 0  # the claim may still be a send in progress
+    clock.advance(seconds=lease + 1)
+    assert await mail_services.mail.relay_all() == 1
+    assert await mail_services.mail.relay_all() == 0  # handed on once, not at every sweep
+    assert publisher.published == [message_id, message_id]
+    assert (await mail_services.mail.deliver(DeliverMail(message_id))).outcome is Outcome.SENT
+    clock.advance(days=1)
+    assert await mail_services.mail.relay_all() == 0
+    assert len(mailer.sent) == 1

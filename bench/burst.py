@@ -1,0 +1,191 @@
+"""`make bench-burst`: N verified buyers check out the last copies of one book at the same instant.
+
+Two real `folio serve` processes (default workers: the cores) and one `folio worker` share a fresh
+database on the stock PostgreSQL (FOLIO_TEST_POSTGRES_URL) and Valkey. Every buyer has the book in
+the cart and a signed token; all requests are released together. Reports the answers by status,
+p50/p99 latency, the most connections the bench database had at once (pg_stat_activity, polled),
+and whether the stock sold is exactly what was there (no oversell, nothing lost).
+
+    python -m bench.burst [--buyers 500] [--stock 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import valkey.asyncio as valkey
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.sql.tables import books, order_items, orders
+from application.commerce.cart import AddToCart
+from entrypoints.bootstrap import bootstrap
+from tests.support.builders import a_book, add_books
+from tests.support.commerce import bearer_for, many_buyers
+from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.processes import FolioProcess, folio_env, running, start_folio, start_server
+from tests.support.settings import POSTGRES_URL, VALKEY_URL, make_settings
+
+
+async def prepare(url: str, var: Path, buyers: int, stock: int) -> tuple[list[dict[str, str]], Any]:
+    services = bootstrap(make_settings(var, database_url=url))
+    try:
+        users = await many_buyers(services, buyers, prefix="burst")
+        (book,) = await add_books(services, a_book(stock=stock))
+        for user in users:
+            await services.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
+        return [bearer_for(services, user) for user in users], book.id
+    finally:
+        await services.aclose()
+
+
+class PeakConnections:
+    """Polls pg_stat_activity for the bench database's connections while the burst runs."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.peak = 0
+        self._engine = create_async_engine(POSTGRES_URL, pool_size=1, max_overflow=0)
+        self._task: asyncio.Task[None] | None = None
+
+    async def _poll(self) -> None:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db")
+        async with self._engine.connect() as conn:
+            while True:
+                count = (await conn.execute(query, {"db": self.database})).scalar_one()
+                await conn.rollback()
+                self.peak = max(self.peak, int(count))
+                await asyncio.sleep(0.02)
+
+    async def __aenter__(self) -> PeakConnections:
+        self._task = asyncio.create_task(self._poll())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self._engine.dispose()
+
+
+async def burst(
+    urls: list[str], sessions: list[dict[str, str]]
+) -> tuple[float, list[float], Counter[int], Counter[str]]:
+    gate = asyncio.Event()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    server_errors: Counter[str] = Counter()
+
+    async def one(http: httpx.AsyncClient, n: int, headers: dict[str, str]) -> None:
+        await gate.wait()
+        started = time.perf_counter()
+        try:
+            response = await http.post(f"{urls[n % len(urls)]}/api/v1/orders/checkout", headers=headers)
+        except httpx.HTTPError as exc:
+            statuses[0] += 1
+            server_errors[f"no answer: {type(exc).__name__}"] += 1
+            return
+        latencies.append(time.perf_counter() - started)
+        statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            server_errors[f"{response.status_code} {response.text[:80]}"] += 1
+
+    limits = httpx.Limits(max_connections=len(sessions), max_keepalive_connections=len(sessions))
+    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+        tasks = [asyncio.create_task(one(http, n, headers)) for n, headers in enumerate(sessions)]
+        await asyncio.sleep(0.5)  # every task waits at the gate
+        started = time.perf_counter()
+        gate.set()
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, statuses, server_errors
+
+
+async def sold(url: str, book_id: Any) -> tuple[int, int, int]:
+    """(stock left, copies on confirmed orders, confirmed orders) as the database has them."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            left = (await conn.execute(select(books.c.stock).where(books.c.id == book_id))).scalar_one()
+            copies = (
+                await conn.execute(
+                    select(func.coalesce(func.sum(order_items.c.quantity), 0))
+                    .select_from(order_items.join(orders, orders.c.id == order_items.c.order_id))
+                    .where(order_items.c.book_id == book_id, orders.c.status == "CONFIRMED")
+                )
+            ).scalar_one()
+            count = (await conn.execute(select(func.count()).select_from(orders))).scalar_one()
+    finally:
+        await engine.dispose()
+    return int(left), int(copies), int(count)
+
+
+def report(buyers: int, stock: int, figures: dict[str, Any]) -> None:
+    elapsed, latencies, statuses, errors = figures["burst"]
+    ordered = sorted(latencies) or [0.0]
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    left, copies, count = figures["sold"]
+    print(f"\n{buyers} buyers, {stock} copies, 2 API processes x {figures['workers']} worker(s) + 1 folio worker")
+    print("| status | count |\n|---|---|")
+    for status, n in sorted(statuses.items()):
+        print(f"| {status or 'no answer'} | {n} |")
+    print(f"\nburst {elapsed:.2f} s, p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    print(f"peak connections to the bench database: {figures['peak']} (max_connections {figures['max']})")
+    print(f"stock left {left}, copies on confirmed orders {copies}, orders {count}, 201s {statuses[201]}")
+    ok = left >= 0 and left + copies == stock and copies == statuses[201]
+    print("no oversell, nothing lost" if ok else "MISMATCH: stock and orders do not add up")
+    for line, n in errors.most_common(5):
+        print(f"  {n} x {line}")
+
+
+async def run(url: str, database: str, prefix: str, buyers: int, stock: int) -> None:
+    workers = os.cpu_count() or 1
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            sessions, book_id = await prepare(url, root / "prep", buyers, stock)
+            shared = {"database_url": url, "valkey_url": VALKEY_URL, "valkey_prefix": prefix, "mail_dir": root / "mail"}
+            worker = start_folio(["worker"], folio_env(root / "w", **shared))
+            servers: list[FolioProcess] = [
+                start_server(folio_env(root / name, log_level="WARNING", **shared), workers=workers) for name in "ab"
+            ]
+            with running(worker, *servers):
+                async with PeakConnections(database) as peak:
+                    figures: dict[str, Any] = {"burst": await burst([s.url for s in servers], sessions)}
+                    await asyncio.sleep(0.5)
+                figures["peak"] = peak.peak
+            figures["sold"] = await sold(url, book_id)
+            engine = create_async_engine(url)
+            async with engine.connect() as conn:
+                figures["max"] = (await conn.execute(text("SHOW max_connections"))).scalar_one()
+            await engine.dispose()
+            figures["workers"] = workers
+            report(buyers, stock, figures)
+    finally:
+        client = valkey.from_url(VALKEY_URL)
+        async for key in client.scan_iter(match=f"{prefix}*", count=500):
+            await client.delete(key)
+        await client.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=int(os.environ.get("BENCH_BUYERS", "500")))
+    parser.add_argument("--stock", type=int, default=50)
+    args = parser.parse_args()
+    name = f"folio_bench_burst_{os.getpid()}"
+    database_url = create_postgres_database(POSTGRES_URL, name)
+    try:
+        asyncio.run(run(database_url, name, f"folio:bench-burst-{os.getpid()}:", args.buyers, args.stock))
+    finally:
+        drop_postgres_database(POSTGRES_URL, name)
