@@ -18,6 +18,7 @@ _WHY = {
     404: "Not found",
     413: "Request body too large",
     422: "Validation failed",
+    503: "A service Folio needs (database, Valkey) is down or busy: try again after Retry-After",
 }
 _METHODS = ("get", "put", "post", "patch", "delete")
 
@@ -33,6 +34,8 @@ def _edge_statuses(operation: Operation) -> set[int]:
         wanted.add(404)
     if operation.security:
         wanted.add(401)
+    if "operations" not in (operation.tags or []):  # health and metrics answer without the database
+        wanted.add(503)
     return wanted
 
 

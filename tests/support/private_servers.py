@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -135,3 +136,60 @@ def private_servers(*, max_connections: int = 40) -> Iterator[tuple[PrivatePostg
     finally:
         cache.stop()
         postgres.destroy()
+
+
+class PrivatePgBouncer:
+    """PgBouncer in transaction pooling mode in front of `postgres` (any database, user postgres, trust)."""
+
+    def __init__(self, postgres: PrivatePostgres, *, pool_size: int = 4) -> None:
+        self.binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="folio-pgbouncer-"))
+        self.postgres = postgres
+        self.pool_size = pool_size
+        self.process: subprocess.Popen[bytes] | None = None
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@{LOOPBACK}:{self.port}/{database}"
+
+    def start(self) -> None:
+        users = self.root / "users.txt"
+        users.write_text('"postgres" ""\n')
+        config = self.root / "pgbouncer.ini"
+        config.write_text(
+            f"[databases]\n* = host={LOOPBACK} port={self.postgres.port}\n"
+            f"[pgbouncer]\nlisten_addr = {LOOPBACK}\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = 500\n"
+            f"logfile = {self.root}/pgbouncer.log\n"
+        )
+        for path in (users, config):
+            if os.geteuid() == 0:
+                shutil.chown(path, "postgres", "postgres")
+        self.process = subprocess.Popen(
+            _as_owner([self.binary, str(config)]), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, self.port), timeout=1):
+                return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"pgbouncer did not start: {self.output()}")
+            time.sleep(0.05)
+
+    def output(self) -> str:
+        log = self.root / "pgbouncer.log"
+        return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
