@@ -23,29 +23,13 @@ from typing import Any
 
 import httpx
 import valkey.asyncio as valkey
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.sql.tables import books, order_items, orders
-from application.commerce.cart import AddToCart
-from entrypoints.bootstrap import bootstrap
-from tests.support.builders import a_book, add_books
-from tests.support.commerce import bearer_for, many_buyers
 from tests.support.databases import create_postgres_database, drop_postgres_database
+from tests.support.fleet import buyers_of_last_copies, stock_and_sold
 from tests.support.processes import FolioProcess, folio_env, running, start_folio, start_server
-from tests.support.settings import POSTGRES_URL, VALKEY_URL, make_settings
-
-
-async def prepare(url: str, var: Path, buyers: int, stock: int) -> tuple[list[dict[str, str]], Any]:
-    services = bootstrap(make_settings(var, database_url=url))
-    try:
-        users = await many_buyers(services, buyers, prefix="burst")
-        (book,) = await add_books(services, a_book(stock=stock))
-        for user in users:
-            await services.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
-        return [bearer_for(services, user) for user in users], book.id
-    finally:
-        await services.aclose()
+from tests.support.settings import POSTGRES_URL, VALKEY_URL
 
 
 class PeakConnections:
@@ -110,25 +94,6 @@ async def burst(
     return elapsed, latencies, statuses, server_errors
 
 
-async def sold(url: str, book_id: Any) -> tuple[int, int, int]:
-    """(stock left, copies on confirmed orders, confirmed orders) as the database has them."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            left = (await conn.execute(select(books.c.stock).where(books.c.id == book_id))).scalar_one()
-            copies = (
-                await conn.execute(
-                    select(func.coalesce(func.sum(order_items.c.quantity), 0))
-                    .select_from(order_items.join(orders, orders.c.id == order_items.c.order_id))
-                    .where(order_items.c.book_id == book_id, orders.c.status == "CONFIRMED")
-                )
-            ).scalar_one()
-            count = (await conn.execute(select(func.count()).select_from(orders))).scalar_one()
-    finally:
-        await engine.dispose()
-    return int(left), int(copies), int(count)
-
-
 def report(buyers: int, stock: int, figures: dict[str, Any]) -> None:
     elapsed, latencies, statuses, errors = figures["burst"]
     ordered = sorted(latencies) or [0.0]
@@ -153,7 +118,7 @@ async def run(url: str, database: str, prefix: str, buyers: int, stock: int) -> 
     try:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            sessions, book_id = await prepare(url, root / "prep", buyers, stock)
+            sessions, book_id = await buyers_of_last_copies(url, root / "prep", buyers, stock)
             shared = {"database_url": url, "valkey_url": VALKEY_URL, "valkey_prefix": prefix, "mail_dir": root / "mail"}
             worker = start_folio(["worker"], folio_env(root / "w", **shared))
             servers: list[FolioProcess] = [
@@ -164,7 +129,7 @@ async def run(url: str, database: str, prefix: str, buyers: int, stock: int) -> 
                     figures: dict[str, Any] = {"burst": await burst([s.url for s in servers], sessions)}
                     await asyncio.sleep(0.5)
                 figures["peak"] = peak.peak
-            figures["sold"] = await sold(url, book_id)
+            figures["sold"] = await stock_and_sold(url, book_id)
             engine = create_async_engine(url)
             async with engine.connect() as conn:
                 figures["max"] = (await conn.execute(text("SHOW max_connections"))).scalar_one()

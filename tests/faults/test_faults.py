@@ -19,9 +19,10 @@ import pytest
 from application.commerce.cart import AddToCart
 from application.commerce.checkout import Checkout
 from entrypoints.bootstrap import bootstrap
+from entrypoints.cli import upgrade_database
 from tests.support.builders import a_book, add_books
 from tests.support.commerce import many_buyers
-from tests.support.databases import drop_postgres_database, empty_postgres_database
+from tests.support.databases import copy_postgres_database, drop_postgres_database, empty_postgres_database
 from tests.support.fleet import (
     API,
     Fleet,
@@ -49,8 +50,6 @@ TEMPLATE = "folio_faults_template"
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[PrivatePostgres, PrivateValkey]]:
     with private_servers(max_connections=40) as (postgres, cache):
-        from entrypoints.cli import upgrade_database
-
         upgrade_database(empty_postgres_database(postgres.url, TEMPLATE))
         yield postgres, cache
 
@@ -60,12 +59,7 @@ def database(servers: tuple[PrivatePostgres, PrivateValkey]) -> Iterator[tuple[s
     """A fresh migrated database (a copy of the template) for one test: its URL and name."""
     postgres, _ = servers
     name = f"faults_{uuid4().hex[:10]}"
-    from sqlalchemy.engine import make_url
-
-    from tests.support.databases import _admin
-
-    asyncio.run(_admin(postgres.url, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
-    yield make_url(postgres.url).set(database=name).render_as_string(hide_password=False), name
+    yield copy_postgres_database(postgres.url, TEMPLATE, name), name
     drop_postgres_database(postgres.url, name)
 
 

@@ -51,6 +51,12 @@ def create_postgres_database(server_url: str, name: str) -> str:
     return url
 
 
+def copy_postgres_database(server_url: str, template: str, name: str) -> str:
+    """A new database `name` made from `template` (which must have no connections); returns its URL."""
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def drop_postgres_database(server_url: str, name: str) -> None:
     asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

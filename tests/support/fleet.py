@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,16 @@ class Fleet:
         self.servers.extend(started)
 
     def stop(self) -> None:
-        for process in (*self.servers, *self.workers):
-            process.stop(grace=15)
+        """SIGTERM to every process at once, then waits for each (SIGKILL after its grace)."""
+        alive = [process for process in (*self.servers, *self.workers) if process.alive()]
+        for process in alive:
+            with suppress(ProcessLookupError):
+                process.process.send_signal(signal.SIGTERM)
+        for process in alive:
+            try:
+                process.process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill(signal.SIGKILL)
 
 
 @contextmanager
