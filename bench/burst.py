@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -63,9 +64,9 @@ class PeakConnections:
 
 async def burst(
     urls: list[str], sessions: list[dict[str, str]]
-) -> tuple[float, list[float], Counter[int], Counter[str]]:
+) -> tuple[float, dict[int, list[float]], Counter[int], Counter[str]]:
     gate = asyncio.Event()
-    latencies: list[float] = []
+    latencies: dict[int, list[float]] = {}
     statuses: Counter[int] = Counter()
     server_errors: Counter[str] = Counter()
 
@@ -78,7 +79,7 @@ async def burst(
             statuses[0] += 1
             server_errors[f"no answer: {type(exc).__name__}"] += 1
             return
-        latencies.append(time.perf_counter() - started)
+        latencies.setdefault(response.status_code, []).append(time.perf_counter() - started)
         statuses[response.status_code] += 1
         if response.status_code >= 500:
             server_errors[f"{response.status_code} {response.text[:80]}"] += 1
@@ -94,23 +95,40 @@ async def burst(
     return elapsed, latencies, statuses, server_errors
 
 
+def causes(servers: list[FolioProcess]) -> Counter[str]:
+    """Why the servers answered 503: the driver errors they logged, by type and first words."""
+    found: Counter[str] = Counter()
+    for server in servers:
+        for line in server.output().splitlines():
+            match = re.search(r"dependency unavailable on \S+ \S+: (\w+): ([^\"]{0,60})", line)
+            if match:
+                found[f"{match.group(1)}: {match.group(2)}"] += 1
+    return found
+
+
+def _percentiles(values: list[float]) -> str:
+    ordered = sorted(values) or [0.0]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"{statistics.median(ordered) * 1000:.0f} | {p99 * 1000:.0f}"
+
+
 def report(buyers: int, stock: int, figures: dict[str, Any]) -> None:
     elapsed, latencies, statuses, errors = figures["burst"]
-    ordered = sorted(latencies) or [0.0]
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     left, copies, count = figures["sold"]
     print(f"\n{buyers} buyers, {stock} copies, 2 API processes x {figures['workers']} worker(s) + 1 folio worker")
-    print("| status | count |\n|---|---|")
+    print("| status | count | p50 ms | p99 ms |\n|---|---|---|---|")
     for status, n in sorted(statuses.items()):
-        print(f"| {status or 'no answer'} | {n} |")
-    print(f"\nburst {elapsed:.2f} s, p50 {p50:.0f} ms, p99 {p99:.0f} ms")
-    print(f"peak connections to the bench database: {figures['peak']} (max_connections {figures['max']})")
+        print(f"| {status or 'no answer'} | {n} | {_percentiles(latencies.get(status, []))} |")
+    print(f"| all | {sum(statuses.values())} | {_percentiles([t for ts in latencies.values() for t in ts])} |")
+    print(f"\nburst {elapsed:.2f} s; peak connections to the bench database {figures['peak']}", end="")
+    print(f" (max_connections {figures['max']})")
     print(f"stock left {left}, copies on confirmed orders {copies}, orders {count}, 201s {statuses[201]}")
     ok = left >= 0 and left + copies == stock and copies == statuses[201]
     print("no oversell, nothing lost" if ok else "MISMATCH: stock and orders do not add up")
     for line, n in errors.most_common(5):
         print(f"  {n} x {line}")
+    for cause, n in figures["causes"].most_common(5):
+        print(f"  503 because {n} x {cause}")
 
 
 async def run(url: str, database: str, prefix: str, buyers: int, stock: int) -> None:
@@ -129,6 +147,7 @@ async def run(url: str, database: str, prefix: str, buyers: int, stock: int) -> 
                     figures: dict[str, Any] = {"burst": await burst([s.url for s in servers], sessions)}
                     await asyncio.sleep(0.5)
                 figures["peak"] = peak.peak
+            figures["causes"] = causes(servers)
             figures["sold"] = await stock_and_sold(url, book_id)
             engine = create_async_engine(url)
             async with engine.connect() as conn:

@@ -239,12 +239,14 @@ async def test_an_api_process_killed_mid_burst_loses_no_order_or_mail(
     running: Fleet, database: tuple[str, str], smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     url, _ = database
-    sessions, book_id = await buyers_of_last_copies(url, tmp_path / "prep", 120, 50)
-    burst = asyncio.create_task(checkout_burst(running.urls, sessions))
-    await asyncio.sleep(0.6)
+    sessions, book_id = await buyers_of_last_copies(url, tmp_path / "prep", 160, 50)
+    answered = asyncio.Event()
+    burst = asyncio.create_task(checkout_burst(running.urls, sessions, answered=answered))
+    await asyncio.wait_for(answered.wait(), 60)
     await asyncio.to_thread(running.servers[0].kill, signal.SIGKILL)
     result = await burst
     assert result.bad == []
+    assert result.statuses[0] > 0, "the process was killed after the burst, not during it"
     left, copies, confirmed = await stock_and_sold(url, book_id)
     assert left + copies == 50
     assert result.statuses[201] <= confirmed  # an answer lost with the process may still have committed

@@ -124,10 +124,12 @@ class BurstResult:
     bad: list[str] = field(default_factory=list)  # any 5xx but a 503 with Retry-After
 
 
-async def checkout_burst(urls: list[str], sessions: list[dict[str, str]], *, retries: int = 10) -> BurstResult:
+async def checkout_burst(
+    urls: list[str], sessions: list[dict[str, str]], *, retries: int = 10, answered: asyncio.Event | None = None
+) -> BurstResult:
     """Every buyer checks out at the same instant, each on the next API process in turn; a 503 is
     retried after its Retry-After, as a client following the contract would. A buyer whose process
-    goes away mid-request counts as status 0 (no answer)."""
+    goes away mid-request counts as status 0 (no answer). `answered` is set at the first answer."""
     result = BurstResult()
     gate = asyncio.Event()
 
@@ -139,6 +141,8 @@ async def checkout_burst(urls: list[str], sessions: list[dict[str, str]], *, ret
             except httpx.HTTPError:
                 result.statuses[0] += 1
                 return
+            if answered is not None:
+                answered.set()  # the first answer: the burst is under way
             if response.status_code == 503 and "retry-after" in response.headers:
                 result.unavailable += 1
                 await asyncio.sleep(float(response.headers["retry-after"]))
