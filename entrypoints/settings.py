@@ -105,6 +105,7 @@ class Settings:
     rate_limit_login_per_address: int = 60
     rate_limit_forgot_per_email: int = 5
     rate_limit_reset_per_email: int = 20
+    rate_limit_books_per_user: int = 50  # readers' own books a day
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
     db_pool_size: int = 10
@@ -160,6 +161,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_limit_login_per_address": _int(1, 1_000_000),
     "rate_limit_forgot_per_email": _int(1, 1_000_000),
     "rate_limit_reset_per_email": _int(1, 1_000_000),
+    "rate_limit_books_per_user": _int(1, 1_000_000),
     "argon2_memory_kib": _int(8, 4_194_304),
     "argon2_time_cost": _int(1, 100),
     "db_pool_size": _int(1, 1000),
