@@ -114,7 +114,8 @@ def test_no_sequence_of_actions_puts_an_unpriced_or_unpublished_book_into_an_ord
                 order = Order.from_cart(cart, {book.id: book}, order_id=uuid4(), currency="USD", now=T0)
                 order.confirm({book.id: book})
                 orders.append(order)
-                assert book.published and book.price is not None  # the moment it was sold
+                assert book.published  # at the moment it was sold
+                assert book.price is not None
         assert book.price is None or book.published  # priced implies published, always
     for order in orders:
         assert all(line.unit_price == Money.of("7.50") for line in order.lines)  # only the admin's price
