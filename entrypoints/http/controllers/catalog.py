@@ -53,7 +53,7 @@ class BooksController(Controller):
     path = "/books"
     tags = ["catalog"]
 
-    @get("/", responses=problem_responses(422))
+    @get("/", responses=problem_responses(401, 422))
     async def list_books(
         self,
         services: NamedDependency[Services],
