@@ -105,12 +105,12 @@ class Book:
 
     @property
     def for_sale(self) -> bool:
-        return self.price is not None
+        return self.price is not None and self.published
 
     @property
     def sale_price(self) -> Money:
         """The price of a copy; a book without one never enters a cart or an order."""
-        if self.price is None or not self.published:
+        if self.price is None or not self.for_sale:
             raise NotForSale(f"{self.title} is not for sale")
         return self.price
 

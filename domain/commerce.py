@@ -136,7 +136,7 @@ class Cart:
         total = Money.zero()
         for item in self.items:
             book = books[item.book_id]
-            if book.price is not None and book.published:
+            if book.for_sale:
                 total += book.sale_price * item.quantity
         return total
 

@@ -22,7 +22,7 @@ class CartLine:
     @property
     def unit_price(self) -> Money | None:
         """None once the book was taken off sale: the line stays, and checkout refuses it."""
-        return self.book.price if self.book.published else None
+        return self.book.price if self.book.for_sale else None
 
     @property
     def line_total(self) -> Money | None:
