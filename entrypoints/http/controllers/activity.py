@@ -16,8 +16,7 @@ from application.identity.tokens import Principal
 from application.ports.activity import ActivityItem
 from domain.reviews import ReviewVersion
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, requires_admin, requires_user
-from entrypoints.http.controllers.catalog import viewer
+from entrypoints.http.auth import BEARER, as_viewer, requires_admin, requires_user
 from entrypoints.http.pagination import Limit, Offset
 from entrypoints.http.problems import problem_responses
 
@@ -116,7 +115,7 @@ class ReviewHistoryController(Controller):
         maybe_principal: NamedDependency[Principal | None],
     ) -> list[ReviewVersionOut]:
         """A live review's earlier versions, oldest first: each rating and text an edit replaced."""
-        found = await services.activity.review_history(review_id, viewer(maybe_principal))
+        found = await services.activity.review_history(review_id, as_viewer(maybe_principal))
         return [ReviewVersionOut.of(version) for version in found]
 
 

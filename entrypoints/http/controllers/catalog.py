@@ -15,7 +15,7 @@ from application.identity.tokens import Principal
 from application.ports.catalog import Sort
 from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, requires_admin, requires_moderator, requires_user
+from entrypoints.http.auth import BEARER, as_viewer, requires_admin, requires_moderator, requires_user
 from entrypoints.http.etag import etag_response
 from entrypoints.http.pagination import Limit, Offset
 from entrypoints.http.problems import problem_responses
@@ -35,10 +35,6 @@ from entrypoints.http.schemas.catalog import (
 ADMIN: dict[str, Any] = {"guards": [requires_admin], "security": BEARER}
 #: ... of the writes the BookPolicy decides on (readers' own books, moderators).
 SIGNED_IN: dict[str, Any] = {"guards": [requires_user], "security": BEARER}
-
-
-def viewer(principal: Principal | None) -> Viewer | None:
-    return None if principal is None else Viewer(principal.user_id, principal.role)
 
 
 def _by(principal: Principal) -> Viewer:
@@ -90,7 +86,7 @@ class BooksController(Controller):
             for_sale=for_sale,
             added_by=added_by,
             published=published,
-            viewer=viewer(maybe_principal),
+            viewer=as_viewer(maybe_principal),
         )
         found, total = await services.catalog.list_books(cmd)
         return BookPage([BookOut.of(book) for book in found], total, limit, offset)
@@ -110,7 +106,7 @@ class BooksController(Controller):
         request: Request[Any, Any, Any],
     ) -> Response[bytes]:
         """A book with its rating distribution; sends an ETag and answers 304 to a matching If-None-Match."""
-        book = await services.catalog.get_book(book_id, viewer(maybe_principal))
+        book = await services.catalog.get_book(book_id, as_viewer(maybe_principal))
         return etag_response(request, BookDetailOut.detail(book))
 
     @post("/", status_code=201, **SIGNED_IN, responses=problem_responses(401, 403, 409, 422, 429))

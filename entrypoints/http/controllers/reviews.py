@@ -11,9 +11,8 @@ from application.identity.tokens import Principal
 from application.ports.shelf import ReviewSort
 from application.reviews.change_review import DeleteReview, ReviseReview
 from application.reviews.create_review import CreateReview
-from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, requires_user
+from entrypoints.http.auth import BEARER, as_viewer, requires_user
 from entrypoints.http.pagination import Limit, Offset, Page
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas.shelf import ProfileOut, ReviewIn, ReviewOut, ReviewPatchIn
@@ -36,7 +35,7 @@ class BookReviewsController(Controller):
         offset: Offset = 0,
     ) -> Page[ReviewOut]:
         """Live reviews of the book; `sort` is `-created_at` (default), `-rating` or `rating`."""
-        viewer = None if maybe_principal is None else Viewer(maybe_principal.user_id, maybe_principal.role)
+        viewer = as_viewer(maybe_principal)
         items, total = await services.reviews.of_book(book_id, viewer=viewer, sort=sort, limit=limit, offset=offset)
         return Page([ReviewOut.of(item) for item in items], total, limit, offset)
 
