@@ -22,6 +22,7 @@ class RateLimits:
     login_per_address: int = 60  # a minute
     forgot_per_email: int = 5  # an hour
     reset_per_email: int = 20  # per 15 minutes
+    books_per_user: int = 50  # a day: readers' own books (issue 17)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from application.activity.record import keep_replaced_version, record_activity
 from application.commerce.prebooks import notify_waiting
 from application.ports.uow import EventHandler
-from domain.catalog import BackInStock
+from domain.catalog import BackInStock, BookAdded
+from domain.commerce import OrderPlaced, PreBooked
 from domain.events import DomainEvent
+from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
+from domain.shelf import BookShelved, ShelfStatusChanged
 
 
 def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
     return {
         BackInStock: [notify_waiting],  # commerce: waiting pre-bookings are notified with the restock
+        # activity (issue 17): a new kind is an ActivityEvent and one line here
+        BookShelved: [record_activity],
+        ShelfStatusChanged: [record_activity],
+        ReviewWritten: [record_activity],
+        ReviewEdited: [record_activity, keep_replaced_version],
+        ReviewDeleted: [record_activity],
+        BookAdded: [record_activity],
+        OrderPlaced: [record_activity],
+        PreBooked: [record_activity],
     }

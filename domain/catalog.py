@@ -1,4 +1,4 @@
-"""The catalog's aggregate: a book, its price and its stock."""
+"""The catalog's aggregate: a book, its price and its stock, and who added it (a reader's own book)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from domain.activity import ActivityEvent, ActivityKind, Done
 from domain.errors import Conflict, InvalidField
 from domain.events import DomainEvent
 from domain.money import Money
@@ -19,11 +20,54 @@ class InsufficientStock(Conflict):
     title = "Not enough stock"
 
 
+class NotForSale(Conflict):
+    code = "not-for-sale"
+    title = "The book is not for sale"
+
+
+class AlreadyPublished(Conflict):
+    code = "conflict"
+    title = "The book is published already"
+
+
+class DuplicateBook(Conflict):
+    """The catalog has this book already; `existing_id` is set when the caller may see that book."""
+
+    code = "conflict"
+    title = "The book exists"
+
+    def __init__(self, detail: str, existing_id: UUID | None) -> None:
+        super().__init__(detail)
+        self.existing_id = existing_id
+
+
 @dataclass(frozen=True, slots=True)
 class BackInStock(DomainEvent):
     """A book's stock went from zero to above zero: waiting pre-bookings are due a mail."""
 
     book_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class BookAdded(ActivityEvent):
+    """Someone added a book to the catalog (a reader's own, or an admin's)."""
+
+    kind = ActivityKind.BOOK_ADDED
+    book_id: UUID
+    user_id: UUID
+    at: datetime
+    published: bool
+
+    def done(self) -> Done:
+        return Done(self.user_id, self.at, self.book_id, {"published": self.published})
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """The reader who added a book, as the book shows them."""
+
+    id: UUID
+    username: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +84,7 @@ class Book:
     id: UUID
     title: str
     author: str
-    price: Money
+    price: Money | None  # None: not for sale (a reader's book until an admin prices it)
     created_at: datetime
     updated_at: datetime
     stock: int = 0
@@ -53,7 +97,40 @@ class Book:
     genre: Genre | None = None
     tags: list[str] = field(default_factory=list)
     rating_counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    #: False for a reader's own book until a moderator or admin publishes it.
+    published: bool = True
+    #: The reader who added it; None for a book an admin or an import added.
+    added_by: Contributor | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @property
+    def for_sale(self) -> bool:
+        return self.price is not None and self.published
+
+    @property
+    def sale_price(self) -> Money:
+        """The price of a copy; a book without one never enters a cart or an order."""
+        if self.price is None or not self.for_sale:
+            raise NotForSale(f"{self.title} is not for sale")
+        return self.price
+
+    def is_added_by(self, user_id: UUID) -> bool:
+        return self.added_by is not None and self.added_by.id == user_id
+
+    def set_price(self, price: Money | None, *, now: datetime) -> None:
+        """Prices the book (putting it on sale) or, with None, takes it off sale. Only a published
+        book is priced, so an unpublished reader's book can never be bought."""
+        if price is not None and not self.published:
+            raise NotForSale(f"{self.title} is not published: publish it before pricing it")
+        self.price = price
+        self.updated_at = now
+
+    def publish(self, *, now: datetime) -> None:
+        """Moves a reader's book into the curated catalog (still not for sale until priced)."""
+        if self.published:
+            raise AlreadyPublished(f"{self.title} is published already")
+        self.published = True
+        self.updated_at = now
 
     @property
     def review_count(self) -> int:

@@ -8,8 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.activity import ActivityEvent, ActivityKind, Done
 from domain.catalog import Book, InsufficientStock
 from domain.errors import Conflict, DomainError, InvalidField, NotFound
+from domain.events import DomainEvent
 from domain.money import Money
 
 #: The most copies of one book a cart line (and so an order line) may hold.
@@ -42,7 +44,34 @@ def check_quantity(quantity: int) -> int:
     return quantity
 
 
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(ActivityEvent):
+    kind = ActivityKind.ORDERED
+    order_id: UUID
+    user_id: UUID
+    total: Money
+    copies: int
+    at: datetime
+
+    def done(self) -> Done:
+        detail = {"order_id": str(self.order_id), "total": str(self.total), "copies": self.copies}
+        return Done(self.user_id, self.at, None, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class PreBooked(ActivityEvent):
+    kind = ActivityKind.PREBOOKED
+    prebooking_id: UUID
+    user_id: UUID
+    book_id: UUID
+    at: datetime
+
+    def done(self) -> Done:
+        return Done(self.user_id, self.at, self.book_id, {"prebooking_id": str(self.prebooking_id)})
+
+
 def _ensure_in_stock(book: Book, quantity: int) -> None:
+    book.sale_price  # noqa: B018 - raises NotForSale for a book without a price or not published
     if quantity > book.stock:
         raise InsufficientStock(f"{book.title}: {book.stock} left, {quantity} wanted")
 
@@ -102,10 +131,13 @@ class Cart:
         return sorted({item.book_id for item in self.items})
 
     def total(self, books: Mapping[UUID, Book]) -> Money:
-        """The sum of the lines at each book's current price, exact to the cent."""
+        """The sum of the lines at each book's current price, exact to the cent; a line whose book
+        was taken off sale counts nothing (checkout refuses it)."""
         total = Money.zero()
         for item in self.items:
-            total += books[item.book_id].price * item.quantity
+            book = books[item.book_id]
+            if book.for_sale:
+                total += book.sale_price * item.quantity
         return total
 
 
@@ -141,6 +173,7 @@ class Order:
     currency: str
     created_at: datetime
     idempotency_key: str | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def total(self) -> Money:
@@ -169,7 +202,7 @@ class Order:
             if book is None:
                 raise InsufficientStock("a book in the cart is no longer sold")
             _ensure_in_stock(book, item.quantity)
-            lines.append(OrderLine(book.id, book.title, book.author, book.price, item.quantity))
+            lines.append(OrderLine(book.id, book.title, book.author, book.sale_price, item.quantity))
         lines.sort(key=lambda line: (line.title, str(line.book_id)))
         return cls(order_id, cart.user_id, OrderStatus.PENDING, lines, currency, now, idempotency_key)
 
@@ -179,6 +212,9 @@ class Order:
         for line in self.lines:
             books[line.book_id].withdraw(line.quantity)
         self.status = OrderStatus.CONFIRMED
+        if self.user_id is not None:
+            copies = sum(line.quantity for line in self.lines)
+            self.events.append(OrderPlaced(self.id, self.user_id, self.total, copies, self.created_at))
 
     def fail_payment(self) -> None:
         self._ensure_pending()
@@ -205,17 +241,21 @@ class PreBooking:
     status: PreBookingStatus
     created_at: datetime
     notified_at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def open(
         cls, book: Book, user_id: UUID, *, waiting: Sequence[PreBooking], prebooking_id: UUID, now: datetime
     ) -> PreBooking:
         """`waiting` holds the user's WAITING pre-bookings of this book (at most one)."""
+        book.sale_price  # noqa: B018 - raises NotForSale: only a book on sale can come back in stock
         if book.stock > 0:
             raise BookInStock(f"{book.title} is in stock: {book.stock} left")
         if any(p.status is PreBookingStatus.WAITING for p in waiting):
             raise AlreadyPrebooked(f"you are already waiting for {book.title}")
-        return cls(prebooking_id, user_id, book.id, PreBookingStatus.WAITING, now)
+        prebooking = cls(prebooking_id, user_id, book.id, PreBookingStatus.WAITING, now)
+        prebooking.events.append(PreBooked(prebooking_id, user_id, book.id, now))
+        return prebooking
 
     def notify(self, now: datetime) -> bool:
         """Marks it NOTIFIED; False (and nothing changes) unless it was WAITING."""

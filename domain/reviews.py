@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from domain.activity import ActivityEvent, ActivityKind, Done
 from domain.errors import Conflict, Forbidden, InvalidField
+from domain.events import DomainEvent
 from domain.identity import User
 from domain.shelf import ShelfEntry
 
@@ -48,6 +50,64 @@ def check_eligible(writer: User, *, bought: bool, shelf_entry: ShelfEntry | None
     raise NotEligibleToReview("buy the book or mark it COMPLETED on your shelf first")
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewVersion:
+    """A rating and text a review held until an edit replaced them."""
+
+    review_id: UUID
+    rating: int
+    text: str | None
+    replaced_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewWritten(ActivityEvent):
+    kind = ActivityKind.REVIEW_WRITTEN
+    review_id: UUID
+    user_id: UUID
+    book_id: UUID
+    rating: int
+    at: datetime
+
+    def done(self) -> Done:
+        return Done(self.user_id, self.at, self.book_id, {"review_id": str(self.review_id), "rating": self.rating})
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEdited(ActivityEvent):
+    """An edit replaced `replaced`: the review's history keeps it (see application/reviews/history.py)."""
+
+    kind = ActivityKind.REVIEW_EDITED
+    user_id: UUID
+    book_id: UUID
+    replaced: ReviewVersion
+    rating: int
+
+    def done(self) -> Done:
+        detail = {
+            "review_id": str(self.replaced.review_id),
+            "rating": self.rating,
+            "previous_rating": self.replaced.rating,
+        }
+        return Done(self.user_id, self.replaced.replaced_at, self.book_id, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDeleted(ActivityEvent):
+    """Recorded for whoever deleted it: its author, or the moderator who took it down."""
+
+    kind = ActivityKind.REVIEW_DELETED
+    review_id: UUID
+    user_id: UUID
+    book_id: UUID
+    by_author: bool
+    at: datetime
+
+    def done(self) -> Done:
+        detail = {"review_id": str(self.review_id), "by_author": self.by_author}
+        return Done(self.user_id, self.at, self.book_id, detail)
+
+
 @dataclass(eq=False, slots=True)
 class Review:
     """A reader's rating (and words) on a book. Deleting keeps the record, for audit."""
@@ -61,6 +121,7 @@ class Review:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def write(
@@ -74,7 +135,9 @@ class Review:
         verified_purchase: bool,
         now: datetime,
     ) -> Review:
-        return cls(review_id, book_id, user_id, check_rating(rating), check_text(text), verified_purchase, now, now)
+        review = cls(review_id, book_id, user_id, check_rating(rating), check_text(text), verified_purchase, now, now)
+        review.events.append(ReviewWritten(review_id, user_id, book_id, review.rating, now))
+        return review
 
     @property
     def is_live(self) -> bool:
@@ -88,14 +151,18 @@ class Review:
     def revise(self, *, by: UUID, rating: int | None, text: str | None, set_text: bool, now: datetime) -> None:
         """Changes the rating and/or the text (`set_text` tells a cleared text from an untouched one)."""
         self.ensure_owner(by)
+        replaced = ReviewVersion(self.id, self.rating, self.text, now)
         if rating is not None:
             self.rating = check_rating(rating)
         if set_text:
             self.text = check_text(text)
         self.updated_at = now
+        if (self.rating, self.text) != (replaced.rating, replaced.text):
+            self.events.append(ReviewEdited(self.user_id, self.book_id, replaced, self.rating))
 
     def delete(self, *, by: UUID, moderator: bool, now: datetime) -> None:
         if not moderator and by != self.user_id:
             raise Forbidden("only its author or a moderator may delete a review")
         self.deleted_at = now
         self.updated_at = now
+        self.events.append(ReviewDeleted(self.id, by, self.book_id, by == self.user_id, now))

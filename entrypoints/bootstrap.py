@@ -37,6 +37,7 @@ from adapters.valkey.imports import ValkeyImportProgressStore
 from adapters.valkey.rate_limit import ValkeyRateLimiter
 from adapters.valkey.stats import queue_depth
 from adapters.valkey.tokens import ValkeyTokenStore
+from application.activity.service import ActivityService
 from application.catalog.service import CatalogService
 from application.commerce.service import CommerceService
 from application.delivery.relay_outbox import RelayOnCommit
@@ -86,6 +87,11 @@ class Services:
     #: Background work this process runs while the app runs (the embedded mail worker).
     _starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
+    @property
+    def activity(self) -> ActivityService:
+        """Readers' activity and reviews' history (issue 17)."""
+        return ActivityService(self.deps)
+
     async def readiness(self, *, within: float = 2.0) -> dict[str, bool]:
         """Asks each backing service to answer; a failure or a slow answer is False."""
 
@@ -126,6 +132,7 @@ def policy_from(settings: Settings) -> Policy:
             login_per_address=settings.rate_limit_login_per_address,
             forgot_per_email=settings.rate_limit_forgot_per_email,
             reset_per_email=settings.rate_limit_reset_per_email,
+            books_per_user=settings.rate_limit_books_per_user,
         ),
         import_batch_size=settings.import_batch_size,
         import_lease_seconds=settings.import_lease_seconds,

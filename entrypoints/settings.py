@@ -115,6 +115,7 @@ class Settings:
     rate_limit_login_per_address: int = 60
     rate_limit_forgot_per_email: int = 5
     rate_limit_reset_per_email: int = 20
+    rate_limit_books_per_user: int = 50  # readers' own books a day
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
     #: PostgreSQL connections one process may hold, all its server (or Dramatiq) workers together.
@@ -178,6 +179,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "rate_limit_login_per_address": _int(1, 1_000_000),
     "rate_limit_forgot_per_email": _int(1, 1_000_000),
     "rate_limit_reset_per_email": _int(1, 1_000_000),
+    "rate_limit_books_per_user": _int(1, 1_000_000),
     "argon2_memory_kib": _int(8, 4_194_304),
     "argon2_time_cost": _int(1, 100),
     "db_max_connections": _int(2, 10_000),

@@ -2,19 +2,22 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.catalog import Book
+from domain.commerce import Order
+from domain.imports import duplicate_key
 
 if TYPE_CHECKING:
     from adapters.memory.uow import MemoryUnitOfWork
 
 
-def stored_row(book: Book) -> Book:
+def stored_row[Row](aggregate: Row) -> Row:
     """A copy as a database row would hold it: pending events are not stored (else they fire again)."""
-    stored = copy.deepcopy(book)
-    stored.events = []
+    stored: Any = copy.deepcopy(aggregate)
+    if getattr(stored, "events", None):
+        stored.events = []
     return stored
 
 
@@ -49,4 +52,17 @@ class MemoryBookRepository:
         self._rows.pop(book_id, None)
 
     async def isbn_taken(self, isbn: str, *, exclude: UUID | None = None) -> bool:
-        return any(b.isbn == isbn and b.id != exclude for b in self._rows.values())
+        return await self.by_isbn(isbn, exclude=exclude) is not None
+
+    async def by_isbn(self, isbn: str, *, exclude: UUID | None = None) -> Book | None:
+        found = [b for b in self._rows.values() if b.isbn == isbn and b.id != exclude]
+        return copy.deepcopy(found[0]) if found else None
+
+    async def with_title_and_author(self, title: str, author: str) -> list[Book]:
+        key = duplicate_key(title, author)
+        found = [b for b in self._rows.values() if duplicate_key(b.title, b.author) == key]
+        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.id)]
+
+    async def has_orders(self, book_id: UUID) -> bool:
+        orders: dict[UUID, Order] = self._uow.table("orders")
+        return any(line.book_id == book_id for order in orders.values() for line in order.lines)

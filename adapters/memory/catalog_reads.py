@@ -6,6 +6,7 @@ import copy
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -33,15 +34,31 @@ def _score(book: Book, q: str) -> float:
     return score
 
 
+def _visible(book: Book, query: BookQuery) -> bool:
+    if book.published:
+        return query.published is not False
+    if query.published is True:
+        return False
+    return query.unpublished_of is None or book.is_added_by(query.unpublished_of)
+
+
+def _price(book: Book) -> Decimal | None:
+    return None if book.price is None else book.price.amount
+
+
 def _keep(book: Book, query: BookQuery) -> bool:
+    price = _price(book)
     checks = (
+        _visible(book, query),
         query.genre is None or (book.genre is not None and book.genre.slug == query.genre),
         not query.author or query.author.lower() in book.author.lower(),
         query.tag is None or query.tag in book.tags,
-        query.min_price is None or book.price.amount >= query.min_price,
-        query.max_price is None or book.price.amount <= query.max_price,
+        query.min_price is None or (price is not None and price >= query.min_price),
+        query.max_price is None or (price is not None and price <= query.max_price),
         query.in_stock is None or (book.stock > 0) == query.in_stock,
         query.language is None or book.language == query.language,
+        query.for_sale is None or (price is not None) == query.for_sale,
+        query.added_by is None or book.is_added_by(query.added_by),
     )
     return all(checks)
 
@@ -49,8 +66,9 @@ def _keep(book: Book, query: BookQuery) -> bool:
 _KEYS: dict[Sort, tuple[Callable[[Book], Any], bool]] = {
     Sort.NEWEST: (lambda b: (b.created_at, b.id), True),
     Sort.TITLE: (lambda b: (b.title.lower(), b.author.lower(), b.id), False),
-    Sort.PRICE: (lambda b: (b.price.amount, b.id), False),
-    Sort.PRICE_DESC: (lambda b: (b.price.amount, b.id), True),
+    # Books not for sale come last both ways.
+    Sort.PRICE: (lambda b: (_price(b) is None, _price(b) or 0, b.id), False),
+    Sort.PRICE_DESC: (lambda b: (_price(b) is not None, _price(b) or 0, b.id), True),
     Sort.RATING_DESC: (lambda b: (b.average_rating is not None, b.average_rating or 0, b.id), True),
     Sort.PUBLISHED_DESC: (lambda b: (b.publication_date is not None, b.publication_date or date.min, b.id), True),
 }
@@ -95,10 +113,10 @@ class MemoryCatalogReads:
         return copy.deepcopy(found)
 
     async def genres(self) -> list[GenreCount]:
-        counts = Counter(b.genre.id for b in self._books() if b.genre is not None)
+        counts = Counter(b.genre.id for b in self._books() if b.genre is not None and b.published)
         stored: dict[UUID, Genre] = self._store.tables.get("genres", {})
         return [GenreCount(g.id, g.name, g.slug, counts[g.id]) for g in sorted(stored.values(), key=lambda g: g.name)]
 
     async def tags(self) -> list[TagCount]:
-        counts = Counter(tag for b in self._books() for tag in b.tags)
+        counts = Counter(tag for b in self._books() if b.published for tag in b.tags)
         return [TagCount(name, n) for name, n in sorted(counts.items())]

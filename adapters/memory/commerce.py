@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from adapters.memory.catalog import stored_row
 from domain.commerce import AlreadyPrebooked, CartItem, Order, OrderStatus, PreBooking, PreBookingStatus
 from domain.errors import Conflict
 
@@ -44,7 +45,7 @@ class MemoryOrderRepository:
         key, user_id = order.idempotency_key, order.user_id
         if key is not None and user_id is not None and await self.by_key(user_id, key) is not None:
             raise Conflict("a checkout with this Idempotency-Key is already recorded")
-        self._rows[order.id] = copy.deepcopy(order)
+        self._rows[order.id] = stored_row(order)
 
     async def get(self, order_id: UUID) -> Order | None:
         order = self._rows.get(order_id)
@@ -89,10 +90,10 @@ class MemoryPreBookingRepository:
     async def add(self, prebooking: PreBooking) -> None:
         if await self.waiting(book_id=prebooking.book_id, user_id=prebooking.user_id):
             raise AlreadyPrebooked("you are already waiting for this book")
-        self._rows[prebooking.id] = copy.copy(prebooking)
+        self._rows[prebooking.id] = stored_row(prebooking)
 
     async def update(self, prebooking: PreBooking) -> None:
-        self._rows[prebooking.id] = copy.copy(prebooking)
+        self._rows[prebooking.id] = stored_row(prebooking)
 
     async def of_user(self, user_id: UUID, *, limit: int, offset: int) -> tuple[Sequence[PreBooking], int]:
         found = [p for p in self._rows.values() if p.user_id == user_id]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from adapters.memory.catalog import stored_row
 from application.ports.shelf import ReviewItem, ReviewSort
 from domain.catalog import Book
 from domain.reviews import AlreadyReviewed, Review
@@ -37,10 +38,10 @@ class MemoryShelfRepository:
     async def add(self, entry: ShelfEntry) -> None:
         if await self.get(entry.user_id, entry.book_id) is not None:
             raise AlreadyOnShelf("this book is on your shelf already")
-        self._rows[(entry.user_id, entry.book_id)] = copy.deepcopy(entry)
+        self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
 
     async def update(self, entry: ShelfEntry) -> None:
-        self._rows[(entry.user_id, entry.book_id)] = copy.deepcopy(entry)
+        self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
 
     async def delete(self, user_id: UUID, book_id: UUID) -> None:
         self._rows.pop((user_id, book_id), None)
@@ -79,10 +80,10 @@ class MemoryReviewRepository:
     async def add(self, review: Review) -> None:
         if review.is_live and await self.get_live(review.user_id, review.book_id) is not None:
             raise AlreadyReviewed("you have reviewed this book already")
-        self._rows[review.id] = copy.deepcopy(review)
+        self._rows[review.id] = stored_row(review)
 
     async def update(self, review: Review) -> None:
-        self._rows[review.id] = copy.deepcopy(review)
+        self._rows[review.id] = stored_row(review)
 
     async def store_ratings(self, book: Book) -> None:
         stored = self._books.get(book.id)

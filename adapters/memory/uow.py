@@ -5,6 +5,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+from adapters.memory.activity import MemoryActivityRepository, MemoryReviewHistory
 from adapters.memory.catalog import MemoryBookRepository
 from adapters.memory.commerce import MemoryCartRepository, MemoryOrderRepository, MemoryPreBookingRepository
 from adapters.memory.genres import MemoryGenreRepository
@@ -38,6 +39,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     import_files: MemoryImportFiles
     book_import: MemoryBookImport
     genres: MemoryGenreRepository
+    activity: MemoryActivityRepository
+    review_history: MemoryReviewHistory
 
     def __init__(
         self, store: MemoryStore, *, read_only: bool, handlers: EventHandlers, publisher: Publisher | None
@@ -69,6 +72,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.import_files = MemoryImportFiles(self)
         self.book_import = MemoryBookImport(self)
         self.genres = MemoryGenreRepository(self)
+        self.activity = MemoryActivityRepository(self)
+        self.review_history = MemoryReviewHistory(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

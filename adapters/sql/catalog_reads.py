@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, select, true
+from sqlalchemy import ColumnElement, Select, TableValuedAlias, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
+from adapters.sql.catalog import book_rows, to_book
 from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
@@ -26,16 +26,28 @@ _ORDER: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
     # Case-insensitive, then by author: the index ix_books_title_author.
     Sort.TITLE: (func.lower(books.c.title).asc(), func.lower(books.c.author).asc(), books.c.id.asc()),
-    Sort.PRICE: (books.c.price.asc(), books.c.id.asc()),
-    Sort.PRICE_DESC: (books.c.price.desc(), books.c.id.desc()),
+    # Books not for sale (no price) come last both ways, on both databases.
+    Sort.PRICE: (books.c.price.asc().nulls_last(), books.c.id.asc()),
+    Sort.PRICE_DESC: (books.c.price.desc().nulls_last(), books.c.id.desc()),
     Sort.RATING_DESC: (books.c.average_rating.desc().nulls_last(), books.c.id.desc()),
     Sort.PUBLISHED_DESC: (books.c.publication_date.desc().nulls_last(), books.c.id.desc()),
 }
 
 
+def visible(query: BookQuery) -> ColumnElement[bool]:
+    """The books the query may show: published ones, and the unpublished ones it asks for and may see."""
+    if query.published is True:
+        return books.c.published.is_(True)
+    hidden: ColumnElement[bool] = books.c.published.is_(False)
+    if query.unpublished_of is not None:
+        hidden = and_(hidden, books.c.added_by == query.unpublished_of)
+    return hidden if query.published is False else or_(books.c.published.is_(True), hidden)
+
+
 def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-    """Every non-text filter of the query, on `books` columns; text is matched literally."""
-    where: list[ColumnElement[bool]] = []
+    """Every non-text filter of the query, on `books` columns; text is matched literally. The first
+    is always who may see what, so no path (count, page, rank, typo) ever forgets it."""
+    where: list[ColumnElement[bool]] = [visible(query)]
     if query.genre is not None:
         where.append(books.c.genre_id == select(genres.c.id).where(genres.c.slug == query.genre).scalar_subquery())
     if query.author:
@@ -50,6 +62,10 @@ def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> l
         where.append(books.c.stock > 0 if query.in_stock else books.c.stock == 0)
     if query.language is not None:
         where.append(books.c.language == query.language)
+    if query.for_sale is not None:
+        where.append(books.c.price.is_not(None) if query.for_sale else books.c.price.is_(None))
+    if query.added_by is not None:
+        where.append(books.c.added_by == query.added_by)
     return where
 
 
@@ -83,7 +99,7 @@ class SqlCatalogReads:
 
     # -- shared ---------------------------------------------------------------------------------
     def _rows(self) -> Select[Any]:
-        return select(*BOOK_WITH_GENRE).outerjoin(genres, genres.c.id == books.c.genre_id)
+        return book_rows()
 
     async def matches(self, query: BookQuery) -> Matches:
         where = filters(query, self.tagged)
@@ -143,7 +159,10 @@ class SqlCatalogReads:
         return found[0] if found else None
 
     async def genres(self) -> list[GenreCount]:
-        count = select(func.count()).where(books.c.genre_id == genres.c.id).scalar_subquery()
+        # Public counts: a reader's unpublished book counts nowhere.
+        count = (
+            select(func.count()).where(books.c.genre_id == genres.c.id, books.c.published.is_(True)).scalar_subquery()
+        )
         statement = select(genres.c.id, genres.c.name, genres.c.slug, count.label("n")).order_by(genres.c.name)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).all()
@@ -155,6 +174,7 @@ class SqlCatalogReads:
             select(each.c.value, func.count())
             .select_from(books)
             .join(each, true())
+            .where(books.c.published.is_(True))
             .group_by(each.c.value)
             .order_by(each.c.value)
         )

@@ -96,7 +96,7 @@ def _book_row(book: Book) -> tuple[Any, ...]:
         book.pages,
         book.language,
         None if book.genre is None else book.genre.id,
-        _numeric(book.price.amount),
+        None if book.price is None else _numeric(book.price.amount),
         book.stock,
         _tag_array(tuple(book.tags)),
         book.created_at,

@@ -121,7 +121,7 @@ books = Table(
     Column("pages", Integer),
     Column("language", String(35)),
     Column("genre_id", GUID, ForeignKey("genres.id", ondelete="SET NULL")),
-    Column("price", MONEY, nullable=False),
+    Column("price", MONEY),  # NULL: not for sale (migration 0010)
     Column("stock", Integer, nullable=False, server_default="0"),
     # Rating figures, kept in the same transaction as every review change.
     Column("rating_1", Integer, nullable=False, server_default="0"),
@@ -134,6 +134,9 @@ books = Table(
     Column("tags", TAG_NAMES, nullable=False),
     _ts("created_at"),
     _ts("updated_at"),
+    # readers' own books (migration 0010): private until published; who added it (null: an admin or an import)
+    Column("published", Boolean, nullable=False, server_default=text("true")),
+    Column("added_by", GUID, ForeignKey("users.id", ondelete="SET NULL")),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price >= 0", name="price_not_negative"),
 )
@@ -143,6 +146,7 @@ Index("ix_books_rating", books.c.average_rating, books.c.id)
 Index("ix_books_publication_date", books.c.publication_date, books.c.id)
 Index("ix_books_genre", books.c.genre_id, books.c.created_at)
 Index("ix_books_language", books.c.language)
+Index("ix_books_added_by", books.c.added_by, books.c.created_at)
 
 shelf_entries = Table(
     "shelf_entries",
@@ -259,3 +263,30 @@ import_files = Table(
 # `sort=title` walks it, and an import matches rows without an ISBN to books by title and author
 # (case-insensitively, a batch at a time) on its first two columns (migration 0009).
 Index("ix_books_title_author", func.lower(books.c.title), func.lower(books.c.author), books.c.id)
+
+# --- readers' activity and review history (issue 17, migration 0010) ---
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    _ts("at"),
+    # A deleted book leaves the entry, without its book.
+    Column("book_id", GUID, ForeignKey("books.id", ondelete="SET NULL")),
+    Column("detail", JSON_DOC, nullable=False),
+)
+Index("ix_activity_user_at", activity.c.user_id, activity.c.at, activity.c.id)
+Index("ix_activity_user_kind_at", activity.c.user_id, activity.c.kind, activity.c.at)
+Index("ix_activity_book", activity.c.book_id)  # a book's deletion finds its entries
+
+review_versions = Table(
+    "review_versions",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("review_id", GUID, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("text", Text),
+    _ts("replaced_at"),
+)
+Index("ix_review_versions_review", review_versions.c.review_id, review_versions.c.replaced_at)

@@ -5,6 +5,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.activity import SqlActivityRepository, SqlReviewHistory
 from adapters.sql.catalog import SqlBookRepository
 from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
@@ -34,6 +35,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
     import_files: SqlImportFiles
     book_import: SqlBookImport
     genres: SqlGenreRepository
+    activity: SqlActivityRepository
+    review_history: SqlReviewHistory
 
     def __init__(
         self,
@@ -85,6 +88,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.import_files = SqlImportFiles(conn)
         self.book_import = SqlBookImport(conn)
         self.genres = SqlGenreRepository(conn)
+        self.activity = SqlActivityRepository(conn)
+        self.review_history = SqlReviewHistory(conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,8 +21,9 @@ from application.ports.catalog import (
     TagCount,
     book_scope,
 )
+from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book
-from domain.errors import InvalidField, NotFound
+from domain.errors import InvalidField, Unauthorized
 from domain.money import Money
 
 
@@ -41,6 +42,41 @@ class ListBooks:
     sort: str | None = None
     limit: int = 20
     offset: int = 0
+    for_sale: bool | None = None
+    added_by: str | None = None  # a user id, or "me"
+    published: bool | None = None
+    viewer: Viewer | None = None
+
+
+def _added_by(raw: str | None, viewer: Viewer | None) -> UUID | None:
+    if raw is None:
+        return None
+    if raw == "me":
+        if viewer is None:
+            raise Unauthorized("added_by=me needs a bearer access token")
+        return viewer.id
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise InvalidField("added_by", "must be a user id or me") from None
+
+
+def _visibility(cmd: ListBooks, added_by: UUID | None) -> tuple[bool | None, UUID | None]:
+    """(`published`, `unpublished_of`) of the query: unpublished books show only where asked for
+    (`published=false`, or `added_by`), and only those the BookPolicy lets the caller see."""
+    viewer = cmd.viewer
+    if cmd.published is True or (cmd.published is None and added_by is None):
+        return True, None
+    if viewer is None:
+        if cmd.published is False:
+            raise Unauthorized("published=false lists a signed-in reader's own books")
+        return True, None
+    own = None if viewer.is_staff else viewer.id
+    if cmd.published is False:
+        return False, own
+    if viewer.is_staff or added_by == viewer.id:
+        return None, own
+    return True, None
 
 
 def _price(raw: str | None, field: str) -> Decimal | None:
@@ -58,6 +94,8 @@ def _sort(raw: str | None, q: str | None) -> Sort:
 
 def to_query(cmd: ListBooks) -> BookQuery:
     q = cmd.q.strip() if cmd.q else None
+    added_by = _added_by(cmd.added_by, cmd.viewer)
+    published, unpublished_of = _visibility(cmd, added_by)
     return BookQuery(
         q=q or None,
         genre=cmd.genre,
@@ -70,6 +108,10 @@ def to_query(cmd: ListBooks) -> BookQuery:
         sort=_sort(cmd.sort, q),
         limit=cmd.limit,
         offset=cmd.offset,
+        for_sale=cmd.for_sale,
+        added_by=added_by,
+        published=published,
+        unpublished_of=unpublished_of,
     )
 
 
@@ -83,6 +125,9 @@ class CatalogQueries:
 
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         query = to_query(cmd)
+        if not query.public:  # a caller's own unpublished books: never in a shared cache entry
+            found = await self._reads.matches(query)
+            return await self._reads.page(query, found), found.total
         # Hot pages (the first page, popular searches) are served whole from the cache; a miss
         # still reuses the cached count of the same matching set, the costly half of a deep page.
         page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}"
@@ -101,14 +146,13 @@ class CatalogQueries:
         await self._cache.write(LISTS, page_key, (found.total, books), page_generation)
         return books, found.total
 
-    async def get_book(self, book_id: UUID) -> Book:
+    async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
         scope = book_scope(book_id)
         book, generation = await self._cache.read(scope, "detail", Book)
         if book is None:
-            book = await self._reads.book(book_id)
-            if book is None:
-                raise NotFound("book")
-            await self._cache.write(scope, "detail", book, generation)
+            book = BookPolicy.ensure_visible(await self._reads.book(book_id), viewer)
+            if book.published:  # only what anyone may see is cached
+                await self._cache.write(scope, "detail", book, generation)
         return cast(Book, book)
 
     async def genres(self) -> list[GenreCount]:

@@ -9,6 +9,8 @@ from application.catalog.books import (
     CreateBookHandler,
     DeleteBook,
     DeleteBookHandler,
+    PublishBook,
+    PublishBookHandler,
     SetStock,
     SetStockHandler,
     UpdateBook,
@@ -18,6 +20,7 @@ from application.catalog.genres import CreateGenre, CreateGenreHandler, DeleteGe
 from application.catalog.queries import CatalogQueries, ListBooks
 from application.deps import Deps
 from application.ports.catalog import GenreCount, TagCount
+from domain.book_policy import Viewer
 from domain.catalog import Book, Genre
 
 
@@ -34,8 +37,8 @@ class CatalogService:
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         return await self.queries.list_books(cmd)
 
-    async def get_book(self, book_id: UUID) -> Book:
-        return await self.queries.get_book(book_id)
+    async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
+        return await self.queries.get_book(book_id, viewer)
 
     async def genres(self) -> list[GenreCount]:
         return await self.queries.genres()
@@ -48,6 +51,9 @@ class CatalogService:
 
     async def update_book(self, cmd: UpdateBook) -> Book:
         return await UpdateBookHandler(self._deps)(cmd)
+
+    async def publish_book(self, cmd: PublishBook) -> Book:
+        return await PublishBookHandler(self._deps)(cmd)
 
     async def delete_book(self, cmd: DeleteBook) -> None:
         await DeleteBookHandler(self._deps)(cmd)

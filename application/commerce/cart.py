@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from application.catalog.visibility import visible_book
 from application.deps import Deps
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book
@@ -19,12 +20,14 @@ class CartLine:
     book: Book
 
     @property
-    def unit_price(self) -> Money:
-        return self.book.price
+    def unit_price(self) -> Money | None:
+        """None once the book was taken off sale: the line stays, and checkout refuses it."""
+        return self.book.price if self.book.for_sale else None
 
     @property
-    def line_total(self) -> Money:
-        return self.book.price * self.item.quantity
+    def line_total(self) -> Money | None:
+        price = self.unit_price
+        return None if price is None else price * self.item.quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +90,7 @@ class AddToCartHandler:
         check_quantity(cmd.quantity)
         async with self._deps.uow() as uow:
             cart = await lock_cart(uow, cmd.user_id)  # two adds of one book at once merge, never collide
-            book = await uow.books.get(cmd.book_id)
-            if book is None:
-                raise NotFound("book")
+            book = await visible_book(uow, cmd.book_id, cmd.user_id)
             item, created = cart.add(book, cmd.quantity, item_id=uuid4(), now=self._deps.clock.now())
             if created:
                 await uow.carts.add(item)

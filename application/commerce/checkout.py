@@ -92,6 +92,7 @@ class CheckoutHandler:
             order.confirm(books)
             await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
+            uow.track(order)  # OrderPlaced: the buyer's activity
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
             uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books, stock=True)))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from application.catalog.visibility import visible_book
 from application.deps import Deps
 from application.mail import BACK_IN_STOCK, queue_mail
 from application.ports.uow import UnitOfWork
@@ -41,14 +42,13 @@ class PreBookHandler:
 
     async def __call__(self, cmd: PreBook) -> PreBookingView:
         async with self._deps.uow() as uow:
-            book = await uow.books.get(cmd.book_id)
-            if book is None:
-                raise NotFound("book")
+            book = await visible_book(uow, cmd.book_id, cmd.user_id)
             waiting = await uow.prebookings.waiting(book_id=book.id, user_id=cmd.user_id)
             prebooking = PreBooking.open(
                 book, cmd.user_id, waiting=waiting, prebooking_id=uuid4(), now=self._deps.clock.now()
             )
             await uow.prebookings.add(prebooking)
+            uow.track(prebooking)  # PreBooked: the reader's activity
             await uow.commit()
         return PreBookingView(prebooking, book)
 

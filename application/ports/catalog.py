@@ -48,11 +48,23 @@ class BookQuery:
     sort: Sort = Sort.NEWEST
     limit: int = 20
     offset: int = 0
+    for_sale: bool | None = None
+    added_by: UUID | None = None
+    #: True: published books only (the public catalog, the only kind of query cached); False:
+    #: unpublished ones only; None: both.
+    published: bool | None = True
+    #: Narrows the unpublished books shown to this reader's own (None: every reader's, for staff).
+    unpublished_of: UUID | None = None
+
+    @property
+    def public(self) -> bool:
+        """Whether the answer is the same for every caller (and so may be cached and shared)."""
+        return self.published is True
 
     def count_key(self) -> str:
         """Identifies the matching set (not the order or window): the key of its cached count."""
         parts: list[object] = [self.q, self.genre, self.author, self.tag, self.min_price, self.max_price]
-        parts += [self.in_stock, self.language]
+        parts += [self.in_stock, self.language, self.for_sale, self.added_by, self.published, self.unpublished_of]
         return "\x1f".join("" if part is None else str(part) for part in parts)
 
 

@@ -38,3 +38,9 @@ class BookRepository(Protocol):
 
     async def delete(self, book_id: UUID) -> None: ...
     async def isbn_taken(self, isbn: str, *, exclude: UUID | None = None) -> bool: ...
+    async def by_isbn(self, isbn: str, *, exclude: UUID | None = None) -> Book | None: ...
+    async def with_title_and_author(self, title: str, author: str) -> list[Book]:
+        """The books whose `domain.imports.duplicate_key` is that of `title` and `author`."""
+
+    async def has_orders(self, book_id: UUID) -> bool:
+        """Whether any order (whatever its status) holds a line of the book."""

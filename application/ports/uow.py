@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, Self
 
+from application.ports.activity import ActivityRepository, ReviewHistory
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
@@ -45,6 +46,12 @@ class UnitOfWork(Protocol):
     # catalog
     @property
     def genres(self) -> GenreRepository: ...
+
+    # readers' activity and review history (issue 17)
+    @property
+    def activity(self) -> ActivityRepository: ...
+    @property
+    def review_history(self) -> ReviewHistory: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -80,6 +80,7 @@ class DeleteReviewHandler:
             review.delete(by=cmd.user_id, moderator=cmd.moderator, now=self._deps.clock.now())
             book.remove_rating(review.rating)
             await uow.reviews.update(review)
+            uow.track(review)  # ReviewDeleted: the deleter's activity
             await uow.reviews.store_ratings(book)
             uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
             await uow.commit()

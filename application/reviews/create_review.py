@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from functools import partial
 from uuid import UUID
 
+from application.catalog.visibility import visible_book
 from application.deps import Deps
 from application.ports.catalog import books_changed
 from application.ports.shelf import ReviewItem
-from application.reviews.writing import create_review, locked_book, writer
+from application.reviews.writing import create_review, writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class CreateReviewHandler:
     async def __call__(self, cmd: CreateReview) -> ReviewItem:
         async with self._deps.uow() as uow:
             user = await writer(uow, cmd.user_id)
-            book = await locked_book(uow, cmd.book_id)
+            book = await visible_book(uow, cmd.book_id, user.id, lock=True)
             review = await create_review(
                 self._deps, uow, user, book, rating=cmd.rating, text=cmd.text, now=self._deps.clock.now()
             )

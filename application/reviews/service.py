@@ -11,6 +11,7 @@ from application.deps import Deps
 from application.ports.shelf import ReviewItem, ReviewSort
 from application.reviews.change_review import DeleteReview, DeleteReviewHandler, ReviseReview, ReviseReviewHandler
 from application.reviews.create_review import CreateReview, CreateReviewHandler
+from domain.book_policy import BookPolicy, Viewer
 from domain.errors import NotFound
 
 
@@ -38,11 +39,16 @@ class ReviewsService:
         await DeleteReviewHandler(self._deps)(cmd)
 
     async def of_book(
-        self, book_id: UUID, *, sort: ReviewSort = ReviewSort.NEWEST, limit: int = 20, offset: int = 0
+        self,
+        book_id: UUID,
+        *,
+        viewer: Viewer | None = None,
+        sort: ReviewSort = ReviewSort.NEWEST,
+        limit: int = 20,
+        offset: int = 0,
     ) -> tuple[Sequence[ReviewItem], int]:
         async with self._deps.uow(read_only=True) as uow:
-            if await uow.books.get(book_id) is None:
-                raise NotFound("book")
+            BookPolicy.ensure_visible(await uow.books.get(book_id), viewer)  # unpublished: its readers only
             return await uow.reviews.of_book(book_id, sort=sort, limit=limit, offset=offset)
 
     async def of_user(self, user_id: UUID, *, limit: int = 20, offset: int = 0) -> tuple[Sequence[ReviewItem], int]:

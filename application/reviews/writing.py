@@ -48,6 +48,7 @@ async def create_review(
     )
     book.add_rating(review.rating)
     await uow.reviews.add(review)
+    uow.track(review)  # ReviewWritten: the reader's activity
     await uow.reviews.store_ratings(book)
     return review
 
@@ -70,6 +71,7 @@ async def revise_review(
     old = review.rating
     review.revise(by=user.id, rating=rating, text=text, set_text=set_text, now=now)
     await uow.reviews.update(review)
+    uow.track(review)  # ReviewEdited: the replaced version is kept, and the activity
     if review.rating != old:
         book.change_rating(old, review.rating)
         await uow.reviews.store_ratings(book)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.catalog.visibility import visible_book
 from application.deps import Deps
 from application.ports.shelf import ShelfItem
-from domain.errors import NotFound
 from domain.shelf import ShelfEntry, ShelfStatus
 
 
@@ -24,11 +24,10 @@ class AddToShelfHandler:
 
     async def __call__(self, cmd: AddToShelf) -> ShelfItem:
         async with self._deps.uow() as uow:
-            book = await uow.books.get(cmd.book_id)
-            if book is None:
-                raise NotFound("book")
+            book = await visible_book(uow, cmd.book_id, cmd.user_id)
             entry = ShelfEntry.place(cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now())
             await uow.shelf.add(entry)
+            uow.track(entry)  # BookShelved: the reader's activity
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
             await uow.commit()
         return ShelfItem(entry, book, review)

@@ -43,6 +43,7 @@ class UpdateShelfEntryHandler:
                 raise NotFound("shelf entry")
             if cmd.status is not None:
                 entry.move_to(cmd.status, now=now)
+                uow.track(entry)  # ShelfStatusChanged: the reader's activity
             if cmd.touches_review:
                 entry.touch(now=now)
             await uow.shelf.update(entry)

@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BearerAuthMiddleware, provide_optional_principal, provide_principal
+from entrypoints.http.controllers.activity import ACTIVITY_ROUTES
 from entrypoints.http.controllers.admin_users import AdminUsersController
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.catalog import CATALOG_ROUTES
@@ -73,6 +74,8 @@ def api_routes() -> list[Any]:
         MailAdminController,
         # CSV import
         ImportController,
+        # readers' activity and review history (issue 17)
+        *ACTIVITY_ROUTES,
     ]
 
 

@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from application.identity.tokens import Principal
+from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
 
 #: What a route that needs a signed-in caller declares in OpenAPI.
@@ -58,6 +59,11 @@ def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 async def provide_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The signed-in caller; use on routes guarded by `requires_user` or stricter."""
     return _principal(request)
+
+
+def as_viewer(principal: Principal | None) -> Viewer | None:
+    """Who asks, as the BookPolicy sees them (None: anonymous)."""
+    return None if principal is None else Viewer(principal.user_id, principal.role)
 
 
 async def provide_optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

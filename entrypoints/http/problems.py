@@ -91,6 +91,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    #: A duplicate book's id, when the caller may see that book (POST /books).
+    existing_id: str | None = None
 
 
 def problem(
@@ -101,9 +103,10 @@ def problem(
     title: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    existing_id: str | None = None,
 ) -> Response[Problem]:
     slug = slug or _SLUGS.get(status, "error")
-    body = Problem(f"/problems/{slug}", title or _TITLES.get(status, "Error"), status, detail, errors)
+    body = Problem(f"/problems/{slug}", title or _TITLES.get(status, "Error"), status, detail, errors, existing_id)
     all_headers = dict(headers or {})
     if status == 401:
         all_headers.setdefault("WWW-Authenticate", "Bearer")
@@ -122,7 +125,16 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
         return problem(404, exc.detail)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    return problem(status, exc.detail, slug=exc.code, title=exc.title, errors=errors, headers=headers)
+    existing = getattr(exc, "existing_id", None)
+    return problem(
+        status,
+        exc.detail,
+        slug=exc.code,
+        title=exc.title,
+        errors=errors,
+        headers=headers,
+        existing_id=None if existing is None else str(existing),
+    )
 
 
 def _field_of(item: dict[str, Any]) -> str:

@@ -43,7 +43,8 @@ async def test_admin_creates_a_book_that_anyone_reads(client: Client, services: 
     assert detail["stock"] == 3
 
 
-async def test_writes_need_an_admin(client: Client, services: Services) -> None:
+async def test_catalog_writes_need_an_admin_and_a_reader_never_prices(client: Client, services: Services) -> None:
+    # A reader may POST a book of their own (tests/e2e/test_readers_books.py), never with a price.
     user = await user_headers(client, services)
     body = {"title": "T", "author": "A", "price": "1.00"}
     assert_problem(await client.post(f"{API}/books", json=body), 401, "unauthorized")

@@ -90,3 +90,63 @@ def test_tags_move_onto_their_books_and_back(empty_url: str) -> None:
 
     migrate(empty_url, "0007", down=True)
     assert book_tag_names(empty_url) == before == [("Dune", "classic"), ("Dune", "desert"), ("Tagged", "classic")]
+
+
+def test_existing_books_stay_for_sale_and_searchable_and_orders_untouched(empty_url: str) -> None:
+    migrate(empty_url, "0009")
+    postgres = empty_url.startswith("postgresql")
+    ids = {name: uuid.uuid4() for name in ("book", "user", "order", "line")}
+    key = {name: value if postgres else value.bytes for name, value in ids.items()}
+    at = "'2026-01-01 00:00:00+00:00'"
+    no_tags = "'{}'" if postgres else "'[]'"
+    run_sql(
+        empty_url,
+        (
+            "INSERT INTO users (id, email, username, password_hash, role, is_active, is_verified, created_at,"
+            f" updated_at) VALUES (:id, 'a@example.com', 'ann', 'x', 'USER', true, true, {at}, {at})",
+            {"id": key["user"]},
+        ),
+        (
+            "INSERT INTO books (id, title, author, price, stock, tags, created_at, updated_at)"
+            f" VALUES (:id, 'Dune Messiah', 'Frank Herbert', 9.99, 2, {no_tags}, {at}, {at})",
+            {"id": key["book"]},
+        ),
+        (
+            "INSERT INTO shelf_entries (user_id, book_id, status, date_added, updated_at)"
+            f" VALUES (:u, :b, 'READING', {at}, {at})",
+            {"u": key["user"], "b": key["book"]},
+        ),
+        (
+            "INSERT INTO orders (id, user_id, status, total, currency, created_at)"
+            f" VALUES (:id, :u, 'CONFIRMED', 9.99, 'USD', {at})",
+            {"id": key["order"], "u": key["user"]},
+        ),
+        (
+            "INSERT INTO order_items (id, order_id, book_id, title, author, unit_price, quantity, line_total)"
+            " VALUES (:id, :o, :b, 'Dune Messiah', 'Frank Herbert', 9.99, 1, 9.99)",
+            {"id": key["line"], "o": key["order"], "b": key["book"]},
+        ),
+    )
+    orders = (
+        "SELECT o.status, o.total, i.title, i.unit_price FROM orders AS o JOIN order_items AS i ON i.order_id = o.id",
+        {},
+    )
+    before = run_sql(empty_url, orders)
+
+    migrate(empty_url, "0010")
+    [(price, published, added_by)] = run_sql(empty_url, ("SELECT price, published, added_by FROM books", {}))
+    assert (str(price), bool(published), added_by) == ("9.99", True, None)
+    assert run_sql(empty_url, orders) == before
+    assert run_sql(empty_url, ("SELECT count(*) FROM shelf_entries", {})) == [(1,)]
+    if not postgres:  # the rebuilt table is still searched, and kept in step by its triggers
+        search = ("SELECT count(*) FROM books_fts WHERE books_fts MATCH :q", {"q": "messiah"})
+        assert run_sql(empty_url, search) == [(1,)]
+        run_sql(empty_url, ("UPDATE books SET title = 'Children of Dune'", {}))
+        assert run_sql(empty_url, search) == [(0,)]
+        assert run_sql(empty_url, ("SELECT count(*) FROM books_fts_tri WHERE books_fts_tri MATCH 'Children'", {})) == [
+            (1,)
+        ]
+
+    migrate(empty_url, "0009", down=True)
+    assert run_sql(empty_url, orders) == before
+    migrate(empty_url, "heads")

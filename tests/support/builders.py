@@ -26,7 +26,7 @@ def a_book(**fields: Any) -> Book:
         "id": uuid4(),
         "title": f"Book {n}",
         "author": f"Author {n}",
-        "price": price if isinstance(price, Money) else Money(Decimal(price)),
+        "price": price if price is None or isinstance(price, Money) else Money(Decimal(price)),
         "created_at": T0,
         "updated_at": T0,
         "stock": 10,

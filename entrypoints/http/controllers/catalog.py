@@ -8,12 +8,14 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from application.catalog.books import CreateBook, DeleteBook, SetStock, UpdateBook
+from application.catalog.books import CreateBook, DeleteBook, PublishBook, SetStock, UpdateBook
 from application.catalog.genres import CreateGenre, DeleteGenre
 from application.catalog.queries import ListBooks
+from application.identity.tokens import Principal
 from application.ports.catalog import Sort
+from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, requires_admin
+from entrypoints.http.auth import BEARER, as_viewer, requires_admin, requires_moderator, requires_user
 from entrypoints.http.etag import etag_response
 from entrypoints.http.pagination import Limit, Offset
 from entrypoints.http.problems import problem_responses
@@ -29,8 +31,14 @@ from entrypoints.http.schemas.catalog import (
     TagOut,
 )
 
-#: Route options of every catalog write.
+#: Route options of the admins' catalog writes.
 ADMIN: dict[str, Any] = {"guards": [requires_admin], "security": BEARER}
+#: ... of the writes the BookPolicy decides on (readers' own books, moderators).
+SIGNED_IN: dict[str, Any] = {"guards": [requires_user], "security": BEARER}
+
+
+def _by(principal: Principal) -> Viewer:
+    return Viewer(principal.user_id, principal.role)
 
 
 def _text(max_length: int, description: str) -> Any:
@@ -41,10 +49,11 @@ class BooksController(Controller):
     path = "/books"
     tags = ["catalog"]
 
-    @get("/", responses=problem_responses(422))
+    @get("/", responses=problem_responses(401, 422))
     async def list_books(
         self,
         services: NamedDependency[Services],
+        maybe_principal: NamedDependency[Principal | None],
         q: Annotated[str | None, _text(200, "Full-text search over title, author, description")] = None,
         genre: Annotated[str | None, _text(120, "Genre slug")] = None,
         author: Annotated[str | None, _text(300, "Case-insensitive substring of the author")] = None,
@@ -54,12 +63,30 @@ class BooksController(Controller):
         in_stock: FromQuery[bool | None] = None,
         language: Annotated[str | None, _text(35, "Language code")] = None,
         sort: FromQuery[Sort | None] = None,
+        for_sale: FromQuery[bool | None] = None,
+        added_by: Annotated[str | None, _text(36, "A user id, or `me`: the books that reader added")] = None,
+        published: FromQuery[bool | None] = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> BookPage:
-        """Lists and searches the catalog (relevance order by default when `q` is given)."""
+        """Lists and searches the catalog (relevance order by default when `q` is given). Readers'
+        unpublished books show only to them and to moderators, with `added_by` or `published=false`."""
         cmd = ListBooks(
-            q, genre, author, tag, min_price, max_price, in_stock, language, sort.value if sort else None, limit, offset
+            q,
+            genre,
+            author,
+            tag,
+            min_price,
+            max_price,
+            in_stock,
+            language,
+            sort.value if sort else None,
+            limit,
+            offset,
+            for_sale=for_sale,
+            added_by=added_by,
+            published=published,
+            viewer=as_viewer(maybe_principal),
         )
         found, total = await services.catalog.list_books(cmd)
         return BookPage([BookOut.of(book) for book in found], total, limit, offset)
@@ -72,17 +99,25 @@ class BooksController(Controller):
         },
     )
     async def get_book(
-        self, book_id: FromPath[UUID], services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        book_id: FromPath[UUID],
+        services: NamedDependency[Services],
+        maybe_principal: NamedDependency[Principal | None],
+        request: Request[Any, Any, Any],
     ) -> Response[bytes]:
         """A book with its rating distribution; sends an ETag and answers 304 to a matching If-None-Match."""
-        book = await services.catalog.get_book(book_id)
+        book = await services.catalog.get_book(book_id, as_viewer(maybe_principal))
         return etag_response(request, BookDetailOut.detail(book))
 
-    @post("/", status_code=201, **ADMIN, responses=problem_responses(401, 403, 409, 422))
-    async def create_book(self, data: JSONBody[BookIn], services: NamedDependency[Services]) -> BookOut:
-        """Adds a book (admins)."""
+    @post("/", status_code=201, **SIGNED_IN, responses=problem_responses(401, 403, 409, 422, 429))
+    async def create_book(
+        self, data: JSONBody[BookIn], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> Response[BookOut]:
+        """Adds a book: an admin's is published (and needs a price); anyone else's is their own,
+        unpublished and not for sale (50 a day), until a moderator publishes it."""
         book = await services.catalog.create_book(
             CreateBook(
+                by=_by(principal),
                 title=data.title,
                 author=data.author,
                 price=data.price,
@@ -97,24 +132,41 @@ class BooksController(Controller):
                 stock=data.stock,
             )
         )
-        return BookOut.of(book)
+        return Response(BookOut.of(book), status_code=201, headers={"Location": f"/api/v1/books/{book.id}"})
 
-    @patch(
-        "/{book_id:uuid}",
-        guards=[requires_admin],
+    @post(
+        "/{book_id:uuid}/publish",
+        status_code=200,
+        guards=[requires_moderator],
         security=BEARER,
-        responses=problem_responses(401, 403, 404, 409, 422),
+        responses=problem_responses(401, 403, 404, 409),
     )
-    async def update_book(
-        self, book_id: FromPath[UUID], data: JSONBody[BookPatch], services: NamedDependency[Services]
+    async def publish_book(
+        self, book_id: FromPath[UUID], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> BookOut:
-        """Changes the fields sent (admins)."""
-        return BookOut.of(await services.catalog.update_book(UpdateBook(book_id, data.changes())))
+        """Publishes a reader's book to the catalog (moderators and admins); still not for sale until priced."""
+        return BookOut.of(await services.catalog.publish_book(PublishBook(_by(principal), book_id)))
 
-    @delete("/{book_id:uuid}", **ADMIN, responses=problem_responses(401, 403, 404))
-    async def delete_book(self, book_id: FromPath[UUID], services: NamedDependency[Services]) -> None:
-        """Deletes a book; shelf, cart and pre-booking entries go with it, past orders keep their snapshot."""
-        await services.catalog.delete_book(DeleteBook(book_id))
+    @patch("/{book_id:uuid}", **SIGNED_IN, responses=problem_responses(401, 403, 404, 409, 422))
+    async def update_book(
+        self,
+        book_id: FromPath[UUID],
+        data: JSONBody[BookPatch],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+    ) -> BookOut:
+        """Changes the fields sent: admins, moderators, or the reader who added it while unpublished;
+        `price` and `stock` are admins' (`"price": null` takes the book off sale)."""
+        cmd = UpdateBook(_by(principal), book_id, data.changes())
+        return BookOut.of(await services.catalog.update_book(cmd))
+
+    @delete("/{book_id:uuid}", **SIGNED_IN, responses=problem_responses(401, 403, 404, 409))
+    async def delete_book(
+        self, book_id: FromPath[UUID], principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> None:
+        """Deletes a book (admins, moderators, or its reader while unpublished); a book with orders
+        only by an admin. Shelf, cart and pre-booking entries go with it, past orders keep their snapshot."""
+        await services.catalog.delete_book(DeleteBook(_by(principal), book_id))
 
     @patch(
         "/{book_id:uuid}/stock",
@@ -123,10 +175,14 @@ class BooksController(Controller):
         responses=problem_responses(401, 403, 404, 422),
     )
     async def set_stock(
-        self, book_id: FromPath[UUID], data: JSONBody[StockIn], services: NamedDependency[Services]
+        self,
+        book_id: FromPath[UUID],
+        data: JSONBody[StockIn],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
     ) -> BookOut:
         """Sets the stock; from 0 to above 0 notifies waiting pre-bookings."""
-        return BookOut.of(await services.catalog.set_stock(SetStock(book_id, data.stock)))
+        return BookOut.of(await services.catalog.set_stock(SetStock(_by(principal), book_id, data.stock)))
 
 
 class GenresController(Controller):

@@ -12,7 +12,7 @@ from application.ports.shelf import ReviewSort
 from application.reviews.change_review import DeleteReview, ReviseReview
 from application.reviews.create_review import CreateReview
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, requires_user
+from entrypoints.http.auth import BEARER, as_viewer, requires_user
 from entrypoints.http.pagination import Limit, Offset, Page
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas.shelf import ProfileOut, ReviewIn, ReviewOut, ReviewPatchIn
@@ -29,12 +29,14 @@ class BookReviewsController(Controller):
         self,
         book_id: FromPath[UUID],
         services: NamedDependency[Services],
+        maybe_principal: NamedDependency[Principal | None],
         sort: FromQuery[ReviewSort] = ReviewSort.NEWEST,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[ReviewOut]:
         """Live reviews of the book; `sort` is `-created_at` (default), `-rating` or `rating`."""
-        items, total = await services.reviews.of_book(book_id, sort=sort, limit=limit, offset=offset)
+        viewer = as_viewer(maybe_principal)
+        items, total = await services.reviews.of_book(book_id, viewer=viewer, sort=sort, limit=limit, offset=offset)
         return Page([ReviewOut.of(item) for item in items], total, limit, offset)
 
     @post("/", guards=[requires_user], security=BEARER, responses=problem_responses(401, 403, 404, 409, 422))

@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 
 from application.ports.catalog import GenreCount
-from domain.catalog import MAX_STOCK, Book, Genre
+from domain.catalog import MAX_STOCK, Book, Contributor, Genre
 
 
 class GenreRef(msgspec.Struct):
@@ -18,6 +18,17 @@ class GenreRef(msgspec.Struct):
     @classmethod
     def of(cls, genre: Genre) -> GenreRef:
         return cls(genre.id, genre.name, genre.slug)
+
+
+class ContributorOut(msgspec.Struct):
+    """The reader who added a book."""
+
+    id: UUID
+    username: str
+
+    @classmethod
+    def of(cls, contributor: Contributor) -> ContributorOut:
+        return cls(contributor.id, contributor.username)
 
 
 class BookOut(msgspec.Struct):
@@ -34,8 +45,11 @@ class BookOut(msgspec.Struct):
     language: str | None
     genre: GenreRef | None
     tags: list[str]
-    price: str
+    price: str | None
     stock: int
+    for_sale: bool
+    published: bool
+    added_by: ContributorOut | None
     average_rating: float | None
     review_count: int
     created_at: datetime
@@ -55,8 +69,11 @@ class BookOut(msgspec.Struct):
             language=book.language,
             genre=None if book.genre is None else GenreRef.of(book.genre),
             tags=list(book.tags),
-            price=str(book.price),
+            price=None if book.price is None else str(book.price),
             stock=book.stock,
+            for_sale=book.for_sale,
+            published=book.published,
+            added_by=None if book.added_by is None else ContributorOut.of(book.added_by),
             average_rating=book.average_rating,
             review_count=book.review_count,
             created_at=book.created_at,
@@ -80,9 +97,11 @@ Stock = Annotated[int, msgspec.Meta(ge=0, le=MAX_STOCK)]
 
 
 class BookIn(msgspec.Struct, forbid_unknown_fields=False):
+    """`price` is required from an admin and refused (403) from anyone else, as is `stock`."""
+
     title: Title
     author: Author
-    price: Price
+    price: Price | None = None
     isbn: Isbn | None = None
     description: Text | None = None
     publisher: Publisher | None = None
@@ -91,7 +110,7 @@ class BookIn(msgspec.Struct, forbid_unknown_fields=False):
     language: Language | None = None
     genre: Slug | None = None
     tags: Tags = msgspec.field(default_factory=list)
-    stock: Stock = 0
+    stock: Stock | None = None
 
 
 class BookPatch(msgspec.Struct, forbid_unknown_fields=False):
@@ -99,7 +118,7 @@ class BookPatch(msgspec.Struct, forbid_unknown_fields=False):
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
     author: Author | msgspec.UnsetType = msgspec.UNSET
-    price: Price | msgspec.UnsetType = msgspec.UNSET
+    price: Price | msgspec.UnsetType | None = msgspec.UNSET  # null: off sale
     isbn: Isbn | msgspec.UnsetType | None = msgspec.UNSET
     description: Text | msgspec.UnsetType | None = msgspec.UNSET
     publisher: Publisher | msgspec.UnsetType | None = msgspec.UNSET

@@ -9,6 +9,7 @@ import msgspec
 from application.commerce.cart import CartLine, CartView
 from application.commerce.prebooks import PreBookingView
 from domain.commerce import MAX_QUANTITY, Order, OrderLine, PreBookingStatus
+from domain.money import Money
 from entrypoints.http.schemas.catalog import BookOut
 
 #: The statuses a stored order can have (PENDING exists only inside a checkout).
@@ -29,26 +30,30 @@ class CartBookOut(msgspec.Struct):
     id: UUID
     title: str
     author: str
-    price: str
+    price: str | None
     stock: int
+
+
+def _money(amount: Money | None) -> str | None:
+    return None if amount is None else str(amount)
 
 
 class CartItemOut(msgspec.Struct):
     id: UUID
     book: CartBookOut
     quantity: int
-    unit_price: str
-    line_total: str
+    unit_price: str | None
+    line_total: str | None
 
     @classmethod
     def of(cls, line: CartLine) -> CartItemOut:
         book = line.book
         return cls(
             id=line.item.id,
-            book=CartBookOut(book.id, book.title, book.author, str(book.price), book.stock),
+            book=CartBookOut(book.id, book.title, book.author, _money(book.price), book.stock),
             quantity=line.item.quantity,
-            unit_price=str(line.unit_price),
-            line_total=str(line.line_total),
+            unit_price=_money(line.unit_price),
+            line_total=_money(line.line_total),
         )
 
 

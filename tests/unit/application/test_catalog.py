@@ -12,12 +12,19 @@ from application.commerce.checkout import Checkout
 from application.ports.catalog import book_scope
 from application.ports.uow import UnitOfWork
 from application.reviews.create_review import CreateReview
+from domain.book_policy import Viewer
 from domain.catalog import BackInStock, Book, slugify
 from domain.errors import Conflict, InvalidField
 from domain.events import DomainEvent
+from domain.identity import Role
 from entrypoints.bootstrap import Services
 from tests.support.builders import add_book, add_user
 from tests.support.shelf import finish
+
+
+async def an_admin(services: Services) -> Viewer:
+    admin = await add_user(services, role=Role.ADMIN)
+    return Viewer(admin.id, admin.role)
 
 
 async def test_stock_from_zero_records_back_in_stock_once(memory_services: Services) -> None:
@@ -26,26 +33,29 @@ async def test_stock_from_zero_records_back_in_stock_once(memory_services: Servi
     async def record(_: UnitOfWork, event: DomainEvent) -> None:
         seen.append(event)
 
+    admin = await an_admin(memory_services)
     memory_services.deps.uow._handlers = {BackInStock: [record]}  # type: ignore[attr-defined]
-    book = await memory_services.catalog.create_book(CreateBook("T", "A", "5.00", stock=0))
-    await memory_services.catalog.set_stock(SetStock(book.id, 3))
-    await memory_services.catalog.set_stock(SetStock(book.id, 5))
-    await memory_services.catalog.set_stock(SetStock(book.id, 0))
-    await memory_services.catalog.update_book(UpdateBook(book.id, {"stock": 1}))
+    book = await memory_services.catalog.create_book(CreateBook(admin, "T", "A", "5.00", stock=0))
+    await memory_services.catalog.set_stock(SetStock(admin, book.id, 3))
+    await memory_services.catalog.set_stock(SetStock(admin, book.id, 5))
+    await memory_services.catalog.set_stock(SetStock(admin, book.id, 0))
+    await memory_services.catalog.update_book(UpdateBook(admin, book.id, {"stock": 1}))
     assert seen == [BackInStock(book.id), BackInStock(book.id)]
 
 
 async def test_negative_stock_is_refused(memory_services: Services) -> None:
-    book = await memory_services.catalog.create_book(CreateBook("T", "A", "5.00"))
+    admin = await an_admin(memory_services)
+    book = await memory_services.catalog.create_book(CreateBook(admin, "T", "A", "5.00"))
     with pytest.raises(InvalidField) as raised:
-        await memory_services.catalog.set_stock(SetStock(book.id, -1))
+        await memory_services.catalog.set_stock(SetStock(admin, book.id, -1))
     assert raised.value.field == "stock"
 
 
 async def test_isbns_are_unique_in_any_form(memory_services: Services) -> None:
-    await memory_services.catalog.create_book(CreateBook("T", "A", "5.00", isbn="0-306-40615-2"))
+    admin = await an_admin(memory_services)
+    await memory_services.catalog.create_book(CreateBook(admin, "T", "A", "5.00", isbn="0-306-40615-2"))
     with pytest.raises(Conflict):
-        await memory_services.catalog.create_book(CreateBook("U", "B", "5.00", isbn="9780306406157"))
+        await memory_services.catalog.create_book(CreateBook(admin, "U", "B", "5.00", isbn="9780306406157"))
 
 
 async def test_genres_get_slugs_and_unique_names(memory_services: Services) -> None:
@@ -58,10 +68,11 @@ async def test_genres_get_slugs_and_unique_names(memory_services: Services) -> N
 
 
 async def test_list_reads_through_the_in_memory_cache(memory_services: Services) -> None:
-    await memory_services.catalog.create_book(CreateBook("Comet", "A", "5.00"))
+    admin = await an_admin(memory_services)
+    await memory_services.catalog.create_book(CreateBook(admin, "Comet", "A", "5.00"))
     found, total = await memory_services.catalog.list_books(ListBooks(q="comet"))
     assert (total, [b.title for b in found]) == (1, ["Comet"])
-    await memory_services.catalog.create_book(CreateBook("Comet Two", "A", "5.00"))
+    await memory_services.catalog.create_book(CreateBook(admin, "Comet Two", "A", "5.00"))
     assert (await memory_services.catalog.list_books(ListBooks(q="comet")))[1] == 2
 
 
