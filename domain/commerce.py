@@ -10,6 +10,7 @@ from uuid import UUID
 
 from domain.catalog import Book, InsufficientStock
 from domain.errors import Conflict, DomainError, InvalidField, NotFound
+from domain.events import DomainEvent
 from domain.money import Money
 
 #: The most copies of one book a cart line (and so an order line) may hold.
@@ -109,6 +110,16 @@ class Cart:
         return total
 
 
+@dataclass(frozen=True, slots=True)
+class OrderConfirmed(DomainEvent):
+    """An order was paid: its buyer owns its books (the reading shelf marks them `owned`)."""
+
+    order_id: UUID
+    user_id: UUID | None
+    book_ids: tuple[UUID, ...]
+    at: datetime
+
+
 class OrderStatus(StrEnum):
     PENDING = "PENDING"  # only while the checkout runs; never stored
     CONFIRMED = "CONFIRMED"
@@ -141,6 +152,7 @@ class Order:
     currency: str
     created_at: datetime
     idempotency_key: str | None = None
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @property
     def total(self) -> Money:
@@ -179,6 +191,8 @@ class Order:
         for line in self.lines:
             books[line.book_id].withdraw(line.quantity)
         self.status = OrderStatus.CONFIRMED
+        book_ids = tuple(line.book_id for line in self.lines)
+        self.events.append(OrderConfirmed(self.id, self.user_id, book_ids, self.created_at))
 
     def fail_payment(self) -> None:
         self._ensure_pending()

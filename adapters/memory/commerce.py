@@ -44,7 +44,9 @@ class MemoryOrderRepository:
         key, user_id = order.idempotency_key, order.user_id
         if key is not None and user_id is not None and await self.by_key(user_id, key) is not None:
             raise Conflict("a checkout with this Idempotency-Key is already recorded")
-        self._rows[order.id] = copy.deepcopy(order)
+        stored = copy.deepcopy(order)
+        stored.events = []  # as a row holds it: pending events are not stored
+        self._rows[order.id] = stored
 
     async def get(self, order_id: UUID) -> Order | None:
         order = self._rows.get(order_id)

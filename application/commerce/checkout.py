@@ -86,6 +86,7 @@ class CheckoutHandler:
                 await uow.commit()
                 raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
             order.confirm(books)
+            uow.track(order)  # OrderConfirmed: the shelf marks the books owned, in this transaction
             await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
             await uow.carts.clear(user.id)

@@ -6,6 +6,7 @@ from typing import Protocol, Self
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
+from application.ports.journal import GoalRepository, JournalQueries
 from application.ports.outbox import Outbox, Publisher
 from application.ports.repositories import BookRepository, UserRepository
 from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
@@ -28,6 +29,11 @@ class UnitOfWork(Protocol):
     def reviews(self) -> ReviewRepository: ...
     @property
     def purchases(self) -> PurchaseHistory: ...
+    # reading journal (issue 18)
+    @property
+    def goals(self) -> GoalRepository: ...
+    @property
+    def journal(self) -> JournalQueries: ...
 
     # commerce
     @property

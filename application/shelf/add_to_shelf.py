@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.deps import Deps
 from application.ports.shelf import ShelfItem
@@ -27,7 +27,10 @@ class AddToShelfHandler:
             book = await uow.books.get(cmd.book_id)
             if book is None:
                 raise NotFound("book")
-            entry = ShelfEntry.place(cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now())
+            owned = await uow.purchases.has_bought(cmd.user_id, cmd.book_id)
+            entry = ShelfEntry.place(
+                cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now(), read_id=uuid4(), owned=owned
+            )
             await uow.shelf.add(entry)
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
             await uow.commit()
