@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.ports.shelf import ReviewItem, ReviewSort, ShelfSort
 from domain.catalog import Book
+from domain.commerce import Order, OrderStatus
 from domain.journal import ReadAlreadyOpen
 from domain.reviews import AlreadyReviewed, Review
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
@@ -146,13 +147,19 @@ class MemoryReviewRepository:
 
 
 class MemoryPurchaseHistory:
-    """Purchases as (user, book) pairs; `record` stands in for a confirmed order in tests."""
+    """Confirmed orders of the fake store, and (user, book) pairs `record` puts in their place in tests."""
 
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._rows: dict[tuple[UUID, UUID], bool] = uow.table("purchases")
+        self._orders: dict[UUID, Order] = uow.table("orders")
 
     def record(self, user_id: UUID, book_id: UUID) -> None:
         self._rows[(user_id, book_id)] = True
 
     async def has_bought(self, user_id: UUID, book_id: UUID) -> bool:
-        return self._rows.get((user_id, book_id), False)
+        return self._rows.get((user_id, book_id), False) or any(
+            order.user_id == user_id
+            and order.status is OrderStatus.CONFIRMED
+            and any(line.book_id == book_id for line in order.lines)
+            for order in self._orders.values()
+        )
