@@ -86,11 +86,22 @@ class SqlJournalQueries:
 
     async def stats(self, user_id: UUID, period: Period, *, year: int | None) -> ReadingStats:
         # Every figure is a row (kind, label, n, amount) of one UNION ALL over the finished reads: one round trip.
+        # Each finished read with its book's figures and the reader's live rating of it (by index, per read).
+        rated = (reviews.c.user_id == reads.c.user_id) & (reviews.c.book_id == reads.c.book_id)
         finished = (
-            select(reads.c.book_id, reads.c.finished_on, books.c.pages, books.c.author, books.c.genre_id)
+            select(
+                reads.c.book_id, reads.c.finished_on, books.c.pages, books.c.author, books.c.genre_id, reviews.c.rating
+            )
             .join(books, books.c.id == reads.c.book_id)
+            .outerjoin(reviews, rated & reviews.c.deleted_at.is_(None))
             .where(*_ended(reads.c.finished_on, user_id, period))
             .cte("finished")
+        )
+        ratings = (
+            select(finished.c.book_id, finished.c.rating)
+            .where(finished.c.rating.is_not(None))
+            .distinct()
+            .subquery("ratings")
         )
         no_label = cast(null(), String)
         no_amount = cast(null(), Float)
@@ -115,11 +126,7 @@ class SqlJournalQueries:
             select(literal("dnf", String), no_label, func.count(), no_amount)
             .select_from(reads)
             .where(*_ended(reads.c.stopped_on, user_id, period)),
-            select(literal("rating", String), no_label, func.count(), cast(func.avg(reviews.c.rating), Float)).where(
-                reviews.c.user_id == user_id,
-                reviews.c.deleted_at.is_(None),
-                reviews.c.book_id.in_(select(finished.c.book_id)),
-            ),
+            select(literal("rating", String), no_label, func.count(), cast(func.avg(ratings.c.rating), Float)),
         ]
         if year is not None:
             month = cast(extract("month", finished.c.finished_on), Integer)
