@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from application.ports.shelf import ReviewItem, ReviewSort, ShelfSort
+from application.ports.shelf import ReviewItem, ReviewSort, ShelfItem, ShelfSort
 from domain.catalog import Book
 from domain.commerce import Order, OrderStatus
 from domain.journal import ReadAlreadyOpen
@@ -81,7 +81,7 @@ class MemoryShelfRepository:
 
     async def page(
         self, user_id: UUID, *, status: ShelfStatus | None, sort: ShelfSort, limit: int, offset: int
-    ) -> tuple[Sequence[ShelfEntry], int]:
+    ) -> tuple[Sequence[ShelfItem], int]:
         found = [
             e
             for e in self._rows.values()
@@ -93,7 +93,9 @@ class MemoryShelfRepository:
         for entry in found[offset : offset + limit]:
             copied = _stored(entry)
             copied.reads, copied.reads_loaded = [], False
-            listed.append(copied)
+            review = live.get((entry.user_id, entry.book_id))
+            book = copy.deepcopy(self._books[entry.book_id])
+            listed.append(ShelfItem(copied, book, None if review is None else copy.deepcopy(review)))
         return listed, len(found)
 
 

@@ -11,8 +11,10 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.tables import books, order_items, orders, reads, reviews, shelf_entries
-from application.ports.shelf import ShelfSort
+from adapters.sql.catalog import to_book
+from adapters.sql.reviews import to_review
+from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries
+from application.ports.shelf import ShelfItem, ShelfSort
 from domain.journal import Progress, Read, ReadAlreadyOpen
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
 
@@ -68,6 +70,23 @@ def _entry_values(entry: ShelfEntry) -> dict[str, Any]:
         "owned": entry.owned,
         "read_count": entry.read_count,
     } | _progress_values(entry.progress)
+
+
+_BOOK, _REVIEW = "book__", "review__"
+
+
+def _part(row: RowMapping, prefix: str) -> dict[str, Any]:
+    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+
+
+def _to_item(row: RowMapping) -> ShelfItem:
+    """A listed entry (without its reads) with its book and the reader's live review, from one joined row."""
+    review = _part(row, _REVIEW)
+    return ShelfItem(
+        _to_entry(row, None),
+        to_book(_part(row, _BOOK)),  # type: ignore[arg-type]
+        None if review["id"] is None else to_review(review),  # type: ignore[arg-type]
+    )
 
 
 def _to_read(row: RowMapping) -> Read:
@@ -176,26 +195,34 @@ class SqlShelfRepository:
 
     async def page(
         self, user_id: UUID, *, status: ShelfStatus | None, sort: ShelfSort, limit: int, offset: int
-    ) -> tuple[Sequence[ShelfEntry], int]:
+    ) -> tuple[Sequence[ShelfItem], int]:
         where = [shelf_entries.c.user_id == user_id]
         if status is not None:
             where.append(shelf_entries.c.status == status.value)
         total = (await self._conn.execute(select(func.count()).select_from(shelf_entries).where(*where))).scalar_one()
-        source: Any = shelf_entries
-        if sort is ShelfSort.TITLE:
-            source = shelf_entries.join(books, books.c.id == shelf_entries.c.book_id)
-        elif sort is ShelfSort.RATING:
-            source = shelf_entries.outerjoin(
-                reviews,
-                (reviews.c.user_id == shelf_entries.c.user_id)
-                & (reviews.c.book_id == shelf_entries.c.book_id)
-                & reviews.c.deleted_at.is_(None),
-            )
-        query = (
-            select(shelf_entries).select_from(source).where(*where).order_by(*_ORDER[sort]).limit(limit).offset(offset)
+        if total <= offset:
+            return [], total
+        # One statement for the page: each entry with its book, the book's genre and the reader's live review.
+        live = (
+            (reviews.c.user_id == shelf_entries.c.user_id)
+            & (reviews.c.book_id == shelf_entries.c.book_id)
+            & reviews.c.deleted_at.is_(None)
         )
+        source = (
+            shelf_entries.join(books, books.c.id == shelf_entries.c.book_id)
+            .outerjoin(genres, genres.c.id == books.c.genre_id)
+            .outerjoin(reviews, live)
+        )
+        columns = [
+            *shelf_entries.c,
+            *(column.label(f"{_BOOK}{column.key}") for column in books.c),
+            genres.c.name.label(f"{_BOOK}genre_name"),
+            genres.c.slug.label(f"{_BOOK}genre_slug"),
+            *(column.label(f"{_REVIEW}{column.key}") for column in reviews.c),
+        ]
+        query = select(*columns).select_from(source).where(*where).order_by(*_ORDER[sort]).limit(limit).offset(offset)
         rows = (await self._conn.execute(query)).mappings().all()
-        return [_to_entry(row, None) for row in rows], total
+        return [_to_item(row) for row in rows], total
 
 
 class SqlPurchaseHistory:

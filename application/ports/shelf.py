@@ -64,9 +64,9 @@ class ShelfRepository(Protocol):
 
     async def page(
         self, user_id: UUID, *, status: ShelfStatus | None, sort: ShelfSort, limit: int, offset: int
-    ) -> tuple[Sequence[ShelfEntry], int]:
-        """The reader's entries in `sort` order (`-rating`: by the reader's live review, unrated last), without
-        their reads (`reads_loaded` is False)."""
+    ) -> tuple[Sequence[ShelfItem], int]:
+        """The reader's entries in `sort` order (`-rating`: by the reader's live review, unrated last), each with
+        its book and that review; the entries come without their reads (`reads_loaded` is False)."""
 
 
 class ReviewRepository(Protocol):

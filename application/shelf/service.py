@@ -37,13 +37,4 @@ class ShelfService:
     ) -> tuple[Sequence[ShelfItem], int]:
         """The reader's entries (last changed first unless sorted otherwise), each with its book and review."""
         async with self._deps.uow(read_only=True) as uow:
-            entries, total = await uow.shelf.page(user_id, status=status, sort=sort, limit=limit, offset=offset)
-            book_ids = [entry.book_id for entry in entries]
-            books = {book.id: book for book in await uow.books.get_many(book_ids)}
-            reviews = await uow.reviews.live_of(user_id, book_ids)
-        items = [
-            ShelfItem(entry, books[entry.book_id], reviews.get(entry.book_id))
-            for entry in entries
-            if entry.book_id in books
-        ]
-        return items, total
+            return await uow.shelf.page(user_id, status=status, sort=sort, limit=limit, offset=offset)

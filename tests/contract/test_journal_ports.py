@@ -150,16 +150,22 @@ async def test_an_entry_comes_back_with_its_reads_and_listings_come_without(back
                 assert owner.book_id == entry.book_id
         listed, total = await uow.shelf.page(data.user_id, status=None, sort=ShelfSort.TITLE, limit=100, offset=0)
     assert total == len(data.entries)
-    assert [e.book_id for e in listed] == [
+    assert [item.book.id for item in listed] == [
         b.id for b in sorted(data.books.values(), key=lambda b: (b.title.lower(), b.author.lower(), str(b.id)))
     ]
     by_book = {entry.book_id: entry for entry in data.entries}
-    for entry in listed:
+    for item in listed:
+        entry, generated = item.entry, by_book[item.entry.book_id]
         assert not entry.reads_loaded
-        assert (entry.read_count, entry.progress) == (
-            by_book[entry.book_id].read_count,
-            by_book[entry.book_id].progress,
-        )
+        assert (entry.read_count, entry.progress) == (generated.read_count, generated.progress)
+        assert (item.book.title, item.book.genre) == (data.books[entry.book_id].title, data.books[entry.book_id].genre)
+        assert (item.review.rating if item.review else None) == data.ratings.get(entry.book_id)
+    async with backend.deps.uow(read_only=True) as uow:
+        best, _ = await uow.shelf.page(data.user_id, status=None, sort=ShelfSort.RATING, limit=100, offset=0)
+        beyond, total = await uow.shelf.page(data.user_id, status=None, sort=ShelfSort.RATING, limit=5, offset=100)
+    stars = [item.review.rating if item.review else 0 for item in best]
+    assert stars == sorted(stars, reverse=True)
+    assert (list(beyond), total) == ([], len(data.entries))
 
 
 async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entry(backend: Services) -> None:
