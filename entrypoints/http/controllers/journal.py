@@ -135,7 +135,7 @@ class GoalsController(Controller):
     @put("/{year:int}", responses=problem_responses(401, 422))
     async def set_goal(
         self,
-        year: Annotated[int, Parameter(ge=YEAR_MIN, le=YEAR_MAX)],
+        year: Year,
         data: JSONBody[GoalIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
@@ -146,7 +146,7 @@ class GoalsController(Controller):
     @get("/{year:int}", responses=problem_responses(401, 404, 422))
     async def get_goal(
         self,
-        year: Annotated[int, Parameter(ge=YEAR_MIN, le=YEAR_MAX)],
+        year: Year,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> GoalOut:
@@ -156,7 +156,7 @@ class GoalsController(Controller):
     @delete("/{year:int}", status_code=204, responses=problem_responses(401, 404, 422))
     async def delete_goal(
         self,
-        year: Annotated[int, Parameter(ge=YEAR_MIN, le=YEAR_MAX)],
+        year: Year,
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> None:
