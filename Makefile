@@ -96,3 +96,10 @@ bench-catalog: install
 # --- mail and background work (issue 3) ---
 bench-mail: install
 	$(BIN)/python -m bench.mail
+# --- reading journal (issue 18) ---
+# A reader with 5,000 reads over 10 years: stats, goal and shelf-by-rating on one worker, no cache (BENCH_JOURNAL_SECONDS).
+.PHONY: bench-journal
+BENCH_JOURNAL_SECONDS ?= 5
+bench-journal: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.journal --seconds $(BENCH_JOURNAL_SECONDS)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from application.activity.record import keep_replaced_version, record_activity
 from application.commerce.prebooks import notify_waiting
+from application.journal.owned import mark_owned
 from application.ports.uow import EventHandler
 from domain.catalog import BackInStock, BookAdded
-from domain.commerce import OrderPlaced, PreBooked
+from domain.commerce import OrderConfirmed, PreBooked
 from domain.events import DomainEvent
 from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
 from domain.shelf import BookShelved, ShelfStatusChanged
@@ -22,6 +23,6 @@ def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
         ReviewEdited: [record_activity, keep_replaced_version],
         ReviewDeleted: [record_activity],
         BookAdded: [record_activity],
-        OrderPlaced: [record_activity],
+        OrderConfirmed: [record_activity, mark_owned],  # and the buyer's shelf entries of its books are owned
         PreBooked: [record_activity],
     }

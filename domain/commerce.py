@@ -45,20 +45,6 @@ def check_quantity(quantity: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderPlaced(ActivityEvent):
-    kind = ActivityKind.ORDERED
-    order_id: UUID
-    user_id: UUID
-    total: Money
-    copies: int
-    at: datetime
-
-    def done(self) -> Done:
-        detail = {"order_id": str(self.order_id), "total": str(self.total), "copies": self.copies}
-        return Done(self.user_id, self.at, None, detail)
-
-
-@dataclass(frozen=True, slots=True)
 class PreBooked(ActivityEvent):
     kind = ActivityKind.PREBOOKED
     prebooking_id: UUID
@@ -141,6 +127,23 @@ class Cart:
         return total
 
 
+@dataclass(frozen=True, slots=True)
+class OrderConfirmed(ActivityEvent):
+    """An order was paid: its buyer's activity says so, and its buyer owns its books (the shelf marks them)."""
+
+    kind = ActivityKind.ORDERED
+    order_id: UUID
+    user_id: UUID
+    book_ids: tuple[UUID, ...]
+    total: Money
+    copies: int
+    at: datetime
+
+    def done(self) -> Done:
+        detail = {"order_id": str(self.order_id), "total": str(self.total), "copies": self.copies}
+        return Done(self.user_id, self.at, None, detail)
+
+
 class OrderStatus(StrEnum):
     PENDING = "PENDING"  # only while the checkout runs; never stored
     CONFIRMED = "CONFIRMED"
@@ -213,8 +216,9 @@ class Order:
             books[line.book_id].withdraw(line.quantity)
         self.status = OrderStatus.CONFIRMED
         if self.user_id is not None:
+            book_ids = tuple(line.book_id for line in self.lines)
             copies = sum(line.quantity for line in self.lines)
-            self.events.append(OrderPlaced(self.id, self.user_id, self.total, copies, self.created_at))
+            self.events.append(OrderConfirmed(self.id, self.user_id, book_ids, self.total, copies, self.created_at))
 
     def fail_payment(self) -> None:
         self._ensure_pending()

@@ -46,6 +46,7 @@ from application.deps import Deps, Policy, RateLimits
 from application.events import event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
+from application.journal.service import JournalService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
@@ -75,6 +76,7 @@ class Services:
     valkey: Valkey | None
     identity: IdentityService
     shelf: ShelfService
+    journal: JournalService
     reviews: ReviewsService
     commerce: CommerceService
     imports: ImportService
@@ -211,6 +213,7 @@ def bootstrap(
         valkey=valkey,
         identity=IdentityService(deps),
         shelf=ShelfService(deps),
+        journal=JournalService(deps),
         reviews=ReviewsService(deps),
         commerce=CommerceService(deps),
         imports=ImportService(deps),

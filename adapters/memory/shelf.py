@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.memory.catalog import stored_row
-from application.ports.shelf import ReviewItem, ReviewSort
+from application.ports.shelf import ReviewItem, ReviewSort, ShelfItem, ShelfSort
 from domain.catalog import Book
+from domain.commerce import Order, OrderStatus
+from domain.journal import ReadAlreadyOpen
 from domain.reviews import AlreadyReviewed, Review
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
 
@@ -23,39 +25,72 @@ _SORT_KEYS: dict[ReviewSort, Callable[[Review], Any]] = {
 }
 
 
+_SHELF_KEYS: dict[ShelfSort, Callable[[ShelfEntry, Book, Review | None], Any]] = {
+    ShelfSort.UPDATED: lambda e, b, r: (-e.updated_at.timestamp(), str(e.book_id)),
+    ShelfSort.ADDED: lambda e, b, r: (-e.date_added.timestamp(), str(e.book_id)),
+    ShelfSort.TITLE: lambda e, b, r: (b.title.lower(), b.author.lower(), str(e.book_id)),
+    ShelfSort.RATING: lambda e, b, r: (r is None, -(r.rating if r else 0), -e.updated_at.timestamp(), str(e.book_id)),
+}
+
+
 class MemoryShelfRepository:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
         self._rows: dict[tuple[UUID, UUID], ShelfEntry] = uow.table("shelf_entries")
         self._books: dict[UUID, Book] = uow.table("books")
+        self._reviews: dict[UUID, Review] = uow.table("reviews")
 
     def _exists(self, entry: ShelfEntry) -> bool:
         return entry.book_id in self._books  # a deleted book takes its entries with it, as the FK does
 
-    async def get(self, user_id: UUID, book_id: UUID) -> ShelfEntry | None:
+    async def get(self, user_id: UUID, book_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         entry = self._rows.get((user_id, book_id))
-        return copy.deepcopy(entry) if entry is not None and self._exists(entry) else None
+        if entry is None or not self._exists(entry):
+            return None
+        found = copy.deepcopy(entry)
+        self._uow.track(found)
+        return found
+
+    async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
+        for key, entry in self._rows.items():
+            if any(read.id == read_id for read in entry.reads):
+                return await self.get(*key)
+        return None
 
     async def add(self, entry: ShelfEntry) -> None:
         if await self.get(entry.user_id, entry.book_id) is not None:
             raise AlreadyOnShelf("this book is on your shelf already")
-        self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
+        self._uow.track(entry)
+        await self.update(entry)
 
     async def update(self, entry: ShelfEntry) -> None:
+        if not entry.reads_loaded:
+            raise RuntimeError("a listed entry is not written back")
+        if sum(1 for read in entry.reads if read.is_open) > 1:  # as the unique index on open reads refuses
+            raise ReadAlreadyOpen("another read of this book was opened meanwhile")
         self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
 
     async def delete(self, user_id: UUID, book_id: UUID) -> None:
         self._rows.pop((user_id, book_id), None)
 
     async def page(
-        self, user_id: UUID, *, status: ShelfStatus | None, limit: int, offset: int
-    ) -> tuple[Sequence[ShelfEntry], int]:
+        self, user_id: UUID, *, status: ShelfStatus | None, sort: ShelfSort, limit: int, offset: int
+    ) -> tuple[Sequence[ShelfItem], int]:
         found = [
             e
             for e in self._rows.values()
             if e.user_id == user_id and self._exists(e) and (status is None or e.status is status)
         ]
-        found.sort(key=lambda e: (-e.date_added.timestamp(), str(e.book_id)))
-        return [copy.deepcopy(e) for e in found[offset : offset + limit]], len(found)
+        live = {(r.user_id, r.book_id): r for r in self._reviews.values() if r.is_live}
+        found.sort(key=lambda e: _SHELF_KEYS[sort](e, self._books[e.book_id], live.get((e.user_id, e.book_id))))
+        listed = []
+        for entry in found[offset : offset + limit]:
+            copied = stored_row(entry)
+            copied.reads, copied.reads_loaded = [], False
+            review = live.get((entry.user_id, entry.book_id))
+            book = copy.deepcopy(self._books[entry.book_id])
+            listed.append(ShelfItem(copied, book, None if review is None else copy.deepcopy(review)))
+        return listed, len(found)
 
 
 class MemoryReviewRepository:
@@ -108,13 +143,19 @@ class MemoryReviewRepository:
 
 
 class MemoryPurchaseHistory:
-    """Purchases as (user, book) pairs; `record` stands in for a confirmed order in tests."""
+    """Confirmed orders of the fake store, and (user, book) pairs `record` puts in their place in tests."""
 
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._rows: dict[tuple[UUID, UUID], bool] = uow.table("purchases")
+        self._orders: dict[UUID, Order] = uow.table("orders")
 
     def record(self, user_id: UUID, book_id: UUID) -> None:
         self._rows[(user_id, book_id)] = True
 
     async def has_bought(self, user_id: UUID, book_id: UUID) -> bool:
-        return self._rows.get((user_id, book_id), False)
+        return self._rows.get((user_id, book_id), False) or any(
+            order.user_id == user_id
+            and order.status is OrderStatus.CONFIRMED
+            and any(line.book_id == book_id for line in order.lines)
+            for order in self._orders.values()
+        )

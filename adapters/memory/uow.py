@@ -10,6 +10,7 @@ from adapters.memory.catalog import MemoryBookRepository
 from adapters.memory.commerce import MemoryCartRepository, MemoryOrderRepository, MemoryPreBookingRepository
 from adapters.memory.genres import MemoryGenreRepository
 from adapters.memory.imports import MemoryBookImport, MemoryImportFiles
+from adapters.memory.journal import MemoryGoalRepository, MemoryJournalQueries
 from adapters.memory.outbox import MemoryOutbox
 from adapters.memory.shelf import MemoryPurchaseHistory, MemoryReviewRepository, MemoryShelfRepository
 from adapters.memory.users import MemoryUserRepository
@@ -33,6 +34,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     shelf: MemoryShelfRepository
     reviews: MemoryReviewRepository
     purchases: MemoryPurchaseHistory
+    goals: MemoryGoalRepository
+    journal: MemoryJournalQueries
     carts: MemoryCartRepository
     orders: MemoryOrderRepository
     prebookings: MemoryPreBookingRepository
@@ -65,6 +68,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.shelf = MemoryShelfRepository(self)
         self.reviews = MemoryReviewRepository(self)
         self.purchases = MemoryPurchaseHistory(self)
+        self.goals = MemoryGoalRepository(self)
+        self.journal = MemoryJournalQueries(self)
         # commerce
         self.carts = MemoryCartRepository(self)
         self.orders = MemoryOrderRepository(self)

@@ -25,7 +25,7 @@ _ORDER = {
 }
 
 
-def _to_review(row: RowMapping) -> Review:
+def to_review(row: RowMapping) -> Review:
     return Review(
         id=row["id"],
         book_id=row["book_id"],
@@ -54,7 +54,7 @@ class SqlReviewRepository:
 
     async def _one(self, *where: Any) -> Review | None:
         row = (await self._conn.execute(select(reviews).where(_LIVE, *where))).mappings().first()
-        return None if row is None else _to_review(row)
+        return None if row is None else to_review(row)
 
     async def get(self, review_id: UUID) -> Review | None:
         return await self._one(reviews.c.id == review_id)
@@ -66,7 +66,7 @@ class SqlReviewRepository:
         if not book_ids:
             return {}
         query = select(reviews).where(_LIVE, reviews.c.user_id == user_id, reviews.c.book_id.in_(list(book_ids)))
-        return {row["book_id"]: _to_review(row) for row in (await self._conn.execute(query)).mappings()}
+        return {row["book_id"]: to_review(row) for row in (await self._conn.execute(query)).mappings()}
 
     async def add(self, review: Review) -> None:
         values = _values(review) | {
@@ -104,7 +104,7 @@ class SqlReviewRepository:
             .offset(offset)
         )
         rows = (await self._conn.execute(query)).mappings().all()
-        return [ReviewItem(_to_review(row), row["username"]) for row in rows], total
+        return [ReviewItem(to_review(row), row["username"]) for row in rows], total
 
     async def of_book(
         self, book_id: UUID, *, sort: ReviewSort, limit: int, offset: int

@@ -12,7 +12,9 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -156,9 +158,62 @@ shelf_entries = Table(
     Column("status", String(16), nullable=False),
     _ts("date_added"),
     _ts("updated_at"),
+    # reading journal (0011): kept by the entry's verbs, so that a listing needs no read of `reads`
+    Column("owned", Boolean, nullable=False, server_default=text("false")),
+    Column("read_count", Integer, nullable=False, server_default="0"),
+    Column("progress_page", Integer),
+    Column("progress_percent", Float),
+    _ts("progress_at", nullable=True),
     PrimaryKeyConstraint("user_id", "book_id"),
 )
 Index("ix_shelf_user_status", shelf_entries.c.user_id, shelf_entries.c.status, shelf_entries.c.date_added)
+Index("ix_shelf_user_updated", shelf_entries.c.user_id, shelf_entries.c.updated_at)
+Index("ix_shelf_user_added", shelf_entries.c.user_id, shelf_entries.c.date_added)
+
+# --- reading journal (issue 18, migration 0011) ---
+# One time through a book, owned by its shelf entry (and gone with it).
+reads = Table(
+    "reads",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, nullable=False),
+    Column("book_id", GUID, nullable=False),
+    Column("started_on", Date),
+    Column("finished_on", Date),
+    Column("stopped_on", Date),
+    Column("progress_page", Integer),
+    Column("progress_percent", Float),
+    _ts("progress_at", nullable=True),
+    _ts("created_at"),
+    ForeignKeyConstraint(
+        ["user_id", "book_id"], ["shelf_entries.user_id", "shelf_entries.book_id"], ondelete="CASCADE"
+    ),
+    CheckConstraint("finished_on IS NULL OR stopped_on IS NULL", name="one_end"),
+    CheckConstraint("finished_on IS NULL OR started_on IS NULL OR finished_on >= started_on", name="finished_after"),
+    CheckConstraint("stopped_on IS NULL OR started_on IS NULL OR stopped_on >= started_on", name="stopped_after"),
+    CheckConstraint("progress_percent BETWEEN 0 AND 100", name="percent_range"),
+    CheckConstraint("progress_page >= 0", name="page_not_negative"),
+)
+Index("ix_reads_entry", reads.c.user_id, reads.c.book_id)
+_OPEN = reads.c.finished_on.is_(None) & reads.c.stopped_on.is_(None)
+# The store itself keeps at most one open read per entry, whatever races.
+Index("uq_reads_open", reads.c.user_id, reads.c.book_id, unique=True, postgresql_where=_OPEN, sqlite_where=_OPEN)
+# Stats and goals range over a reader's finish (and stop) dates; the book id makes the scan index-only.
+Index("ix_reads_user_finished", reads.c.user_id, reads.c.finished_on, reads.c.book_id)
+_STOPPED = reads.c.stopped_on.is_not(None)
+Index("ix_reads_user_stopped", reads.c.user_id, reads.c.stopped_on, postgresql_where=_STOPPED, sqlite_where=_STOPPED)
+
+goals = Table(
+    "goals",
+    metadata,
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("target", Integer, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    PrimaryKeyConstraint("user_id", "year"),
+    CheckConstraint("target BETWEEN 1 AND 1000", name="target_range"),
+)
 
 reviews = Table(
     "reviews",

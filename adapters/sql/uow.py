@@ -11,6 +11,7 @@ from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreB
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
 from adapters.sql.genres import SqlGenreRepository
 from adapters.sql.imports import SqlBookImport, SqlImportFiles
+from adapters.sql.journal import SqlGoalRepository, SqlJournalQueries
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reviews import SqlReviewRepository
 from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
@@ -29,6 +30,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
     shelf: SqlShelfRepository
     reviews: SqlReviewRepository
     purchases: SqlPurchaseHistory
+    goals: SqlGoalRepository
+    journal: SqlJournalQueries
     carts: SqlCartRepository
     orders: SqlOrderRepository
     prebookings: SqlPreBookingRepository
@@ -78,9 +81,11 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.users = SqlUserRepository(conn, self)
         self.books = SqlBookRepository(conn, self)
         self.outbox = SqlOutbox(conn, self)
-        self.shelf = SqlShelfRepository(conn)
+        self.shelf = SqlShelfRepository(conn, self)
         self.reviews = SqlReviewRepository(conn)
         self.purchases = SqlPurchaseHistory(conn)
+        self.goals = SqlGoalRepository(conn)
+        self.journal = SqlJournalQueries(conn)
         # commerce
         self.carts = SqlCartRepository(conn)
         self.orders = SqlOrderRepository(conn)

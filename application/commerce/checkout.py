@@ -90,9 +90,9 @@ class CheckoutHandler:
                 await uow.commit()
                 raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
             order.confirm(books)
+            uow.track(order)  # OrderConfirmed: the buyer's activity, and the shelf marks the books owned
             await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
-            uow.track(order)  # OrderPlaced: the buyer's activity
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
             uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books, stock=True)))

@@ -36,17 +36,37 @@ class ShelfItem:
     review: Review | None
 
 
-class ShelfRepository(Protocol):
-    async def get(self, user_id: UUID, book_id: UUID) -> ShelfEntry | None: ...
-    async def add(self, entry: ShelfEntry) -> None:
-        """Inserts; raises AlreadyOnShelf if the book is on that shelf already (even by a racing insert)."""
+class ShelfSort(StrEnum):
+    UPDATED = "-updated_at"
+    TITLE = "title"
+    RATING = "-rating"
+    ADDED = "-date_added"
 
-    async def update(self, entry: ShelfEntry) -> None: ...
-    async def delete(self, user_id: UUID, book_id: UUID) -> None: ...
+
+class ShelfRepository(Protocol):
+    async def get(self, user_id: UUID, book_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
+        """The entry with its reads (with `lock`, its row locked until the commit); the unit of work
+        dispatches its events at commit."""
+
+    async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
+        """The entry (with its reads) that owns this read."""
+
+    async def add(self, entry: ShelfEntry) -> None:
+        """Inserts the entry and its reads; raises AlreadyOnShelf if the book is on that shelf already
+        (even by a racing insert)."""
+
+    async def update(self, entry: ShelfEntry) -> None:
+        """Writes the entry and its reads (added, changed and removed ones). The store refuses a second
+        open read of one entry (ReadAlreadyOpen)."""
+
+    async def delete(self, user_id: UUID, book_id: UUID) -> None:
+        """Removes the entry and its reads."""
+
     async def page(
-        self, user_id: UUID, *, status: ShelfStatus | None, limit: int, offset: int
-    ) -> tuple[Sequence[ShelfEntry], int]:
-        """The reader's entries, newest first."""
+        self, user_id: UUID, *, status: ShelfStatus | None, sort: ShelfSort, limit: int, offset: int
+    ) -> tuple[Sequence[ShelfItem], int]:
+        """The reader's entries in `sort` order (`-rating`: by the reader's live review, unrated last), each with
+        its book and that review; the entries come without their reads (`reads_loaded` is False)."""
 
 
 class ReviewRepository(Protocol):

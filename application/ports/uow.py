@@ -7,6 +7,7 @@ from application.ports.activity import ActivityRepository, ReviewHistory
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
+from application.ports.journal import GoalRepository, JournalQueries
 from application.ports.outbox import Outbox, Publisher
 from application.ports.repositories import BookRepository, UserRepository
 from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
@@ -29,6 +30,11 @@ class UnitOfWork(Protocol):
     def reviews(self) -> ReviewRepository: ...
     @property
     def purchases(self) -> PurchaseHistory: ...
+    # reading journal (issue 18)
+    @property
+    def goals(self) -> GoalRepository: ...
+    @property
+    def journal(self) -> JournalQueries: ...
 
     # commerce
     @property

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.catalog.visibility import visible_book
 from application.deps import Deps
@@ -25,7 +25,10 @@ class AddToShelfHandler:
     async def __call__(self, cmd: AddToShelf) -> ShelfItem:
         async with self._deps.uow() as uow:
             book = await visible_book(uow, cmd.book_id, cmd.user_id)
-            entry = ShelfEntry.place(cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now())
+            owned = await uow.purchases.has_bought(cmd.user_id, cmd.book_id)
+            entry = ShelfEntry.place(
+                cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now(), read_id=uuid4(), owned=owned
+            )
             await uow.shelf.add(entry)
             uow.track(entry)  # BookShelved: the reader's activity
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.deps import Deps
-from application.ports.shelf import ShelfItem
+from application.ports.shelf import ShelfItem, ShelfSort
 from application.shelf.add_to_shelf import AddToShelf, AddToShelfHandler
 from application.shelf.remove_from_shelf import RemoveFromShelf, RemoveFromShelfHandler
 from application.shelf.update_entry import UpdateShelfEntry, UpdateShelfEntryHandler
@@ -27,17 +27,14 @@ class ShelfService:
         await RemoveFromShelfHandler(self._deps)(cmd)
 
     async def page(
-        self, user_id: UUID, *, status: ShelfStatus | None = None, limit: int = 20, offset: int = 0
+        self,
+        user_id: UUID,
+        *,
+        status: ShelfStatus | None = None,
+        sort: ShelfSort = ShelfSort.UPDATED,
+        limit: int = 20,
+        offset: int = 0,
     ) -> tuple[Sequence[ShelfItem], int]:
-        """The reader's entries, newest first, each with its book and the reader's review."""
+        """The reader's entries (last changed first unless sorted otherwise), each with its book and review."""
         async with self._deps.uow(read_only=True) as uow:
-            entries, total = await uow.shelf.page(user_id, status=status, limit=limit, offset=offset)
-            book_ids = [entry.book_id for entry in entries]
-            books = {book.id: book for book in await uow.books.get_many(book_ids)}
-            reviews = await uow.reviews.live_of(user_id, book_ids)
-        items = [
-            ShelfItem(entry, books[entry.book_id], reviews.get(entry.book_id))
-            for entry in entries
-            if entry.book_id in books
-        ]
-        return items, total
+            return await uow.shelf.page(user_id, status=status, sort=sort, limit=limit, offset=offset)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from application.deps import Deps
 from application.ports.catalog import books_changed
@@ -38,11 +38,11 @@ class UpdateShelfEntryHandler:
             user = await writer(uow, cmd.user_id)
             # A review changes the book's figures: lock the book before anything else (fixed lock order).
             book = await locked_book(uow, cmd.book_id) if cmd.touches_review else await uow.books.get(cmd.book_id)
-            entry = await uow.shelf.get(cmd.user_id, cmd.book_id)
+            entry = await uow.shelf.get(cmd.user_id, cmd.book_id, lock=True)
             if book is None or entry is None:
                 raise NotFound("shelf entry")
             if cmd.status is not None:
-                entry.move_to(cmd.status, now=now)
+                entry.move_to(cmd.status, now=now, read_id=uuid4())
                 uow.track(entry)  # ShelfStatusChanged: the reader's activity
             if cmd.touches_review:
                 entry.touch(now=now)

@@ -30,6 +30,7 @@ from entrypoints.http.controllers.commerce import (
 )
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
+from entrypoints.http.controllers.journal import JOURNAL_ROUTES
 from entrypoints.http.controllers.mail import MailAdminController
 from entrypoints.http.controllers.reviews import (
     BookReviewsController,
@@ -63,6 +64,7 @@ def api_routes() -> list[Any]:
         BookReviewsController,
         ReviewsController,
         UserReviewsController,
+        *JOURNAL_ROUTES,
         # commerce
         CartController,
         OrdersController,

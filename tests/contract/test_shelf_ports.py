@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application.ports.shelf import ShelfSort
 from domain.reviews import AlreadyReviewed, Review
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
 from entrypoints.bootstrap import Services
@@ -60,17 +61,17 @@ async def test_one_entry_per_book_and_a_deleted_book_leaves_no_trace(backend: Se
     user = await add_user(backend)
     book = await add_book(backend)
     async with backend.deps.uow() as uow:
-        await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=T0))
+        await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=T0, read_id=uuid4()))
         await uow.reviews.add(_review(user.id, book.id))
         await uow.commit()
     async with backend.deps.uow() as uow:
         with pytest.raises(AlreadyOnShelf):
-            await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.WISHLIST, now=T0))
+            await uow.shelf.add(ShelfEntry.place(user.id, book.id, ShelfStatus.WISHLIST, now=T0, read_id=uuid4()))
     async with backend.deps.uow() as uow:
         await uow.books.delete(book.id)
         await uow.commit()
     async with backend.deps.uow(read_only=True) as uow:
         assert await uow.shelf.get(user.id, book.id) is None
-        assert (await uow.shelf.page(user.id, status=None, limit=10, offset=0))[1] == 0
+        assert (await uow.shelf.page(user.id, status=None, sort=ShelfSort.UPDATED, limit=10, offset=0))[1] == 0
         assert (await uow.reviews.of_user(user.id, limit=10, offset=0))[1] == 0
         assert await uow.reviews.count_of_user(user.id) == 0

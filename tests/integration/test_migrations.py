@@ -150,3 +150,62 @@ def test_existing_books_stay_for_sale_and_searchable_and_orders_untouched(empty_
     migrate(empty_url, "0009", down=True)
     assert run_sql(empty_url, orders) == before
     migrate(empty_url, "heads")
+
+
+def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url: str) -> None:
+    """0011: WISHLIST, READING and COMPLETED stay; READING gets an open read, COMPLETED a finished one."""
+    migrate(empty_url, "0009")
+    postgres = empty_url.startswith("postgresql")
+    ids = {name: uuid.uuid4() for name in ("reader", "wished", "reading", "done", "order")}
+    key = {name: value if postgres else value.bytes for name, value in ids.items()}
+    at = "'2026-03-04 22:30:00+00:00'"
+    user = (
+        "INSERT INTO users (id, email, username, password_hash, role, is_active, is_verified, created_at, updated_at)"
+        f" VALUES (:id, 'r@example.com', 'r', 'h', 'USER', true, true, {at}, {at})"
+    )
+    book = (
+        "INSERT INTO books (id, title, author, price, stock, rating_1, rating_2, rating_3, rating_4, rating_5,"
+        f" review_count, tags, created_at, updated_at) VALUES (:id, :title, 'A', 1, 0, 0, 0, 0, 0, 0, 0,"
+        f" {'ARRAY[]::varchar[]' if postgres else chr(39) + '[]' + chr(39)}, {at}, {at})"
+    )
+    entry = f"INSERT INTO shelf_entries VALUES (:u, :b, :status, {at}, {at})"
+    run_sql(
+        empty_url,
+        (user, {"id": key["reader"]}),
+        *((book, {"id": key[name], "title": name}) for name in ("wished", "reading", "done")),
+        *(
+            (entry, {"u": key["reader"], "b": key[name], "status": status})
+            for name, status in (("wished", "WISHLIST"), ("reading", "READING"), ("done", "COMPLETED"))
+        ),
+        (
+            f"INSERT INTO orders VALUES (:id, :u, 'CONFIRMED', 1, 'USD', NULL, {at})",
+            {"id": key["order"], "u": key["reader"]},
+        ),
+        (
+            "INSERT INTO order_items VALUES (:id, :o, :b, 'done', 'A', 1, 1, 1)",
+            {"id": key["wished"], "o": key["order"], "b": key["done"]},
+        ),
+    )
+
+    migrate(empty_url, "0011")
+    entries = run_sql(
+        empty_url,
+        (
+            "SELECT b.title, s.status, s.owned, s.read_count, r.started_on, r.finished_on FROM shelf_entries AS s"
+            " JOIN books AS b ON b.id = s.book_id LEFT JOIN reads AS r ON r.book_id = s.book_id ORDER BY b.title",
+            {},
+        ),
+    )
+    day = "2026-03-04"
+    as_text = [tuple(None if v is None else str(v) for v in row) for row in entries]
+    owned = ("True", "False") if postgres else ("1", "0")
+    assert as_text == [
+        ("done", "COMPLETED", owned[0], "1", None, day),
+        ("reading", "READING", owned[1], "0", day, None),
+        ("wished", "WISHLIST", owned[1], "0", None, None),
+    ]
+
+    run_sql(empty_url, ("UPDATE shelf_entries SET status = 'PAUSED' WHERE book_id = :b", {"b": key["reading"]}))
+    migrate(empty_url, "0009", down=True)
+    statuses = run_sql(empty_url, ("SELECT status FROM shelf_entries ORDER BY status", {}))
+    assert statuses == [("COMPLETED",), ("READING",), ("WISHLIST",)]

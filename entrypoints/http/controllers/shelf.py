@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.identity.tokens import Principal
+from application.ports.shelf import ShelfSort
 from application.shelf.add_to_shelf import AddToShelf
 from application.shelf.remove_from_shelf import RemoveFromShelf
 from application.shelf.update_entry import UpdateShelfEntry
@@ -20,9 +21,14 @@ from entrypoints.http.schemas.shelf import ShelfAddIn, ShelfEntryOut, ShelfPatch
 
 
 async def _page(
-    services: Services, principal: Principal, status: ShelfStatus | None, limit: int, offset: int
+    services: Services,
+    principal: Principal,
+    status: ShelfStatus | None,
+    limit: int,
+    offset: int,
+    sort: ShelfSort = ShelfSort.UPDATED,
 ) -> Page[ShelfEntryOut]:
-    items, total = await services.shelf.page(principal.user_id, status=status, limit=limit, offset=offset)
+    items, total = await services.shelf.page(principal.user_id, status=status, sort=sort, limit=limit, offset=offset)
     return Page([ShelfEntryOut.of(item) for item in items], total, limit, offset)
 
 
@@ -40,11 +46,13 @@ class ShelfController(Controller):
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         status: FromQuery[ShelfStatus | None] = None,
+        sort: FromQuery[ShelfSort] = ShelfSort.UPDATED,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[ShelfEntryOut]:
-        """The caller's shelf entries, newest first, optionally of one status."""
-        return await _page(services, principal, status, limit, offset)
+        """The caller's shelf entries, optionally of one status; last changed first unless `sort` says
+        `title`, `-rating` (the caller's rating, unrated last) or `-date_added`."""
+        return await _page(services, principal, status, limit, offset, sort)
 
     @post("/{book_id:uuid}", responses=problem_responses(401, 404, 409, 422))
     async def add(

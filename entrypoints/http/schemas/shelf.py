@@ -11,6 +11,7 @@ from application.reviews.service import PublicProfile
 from domain.reviews import RATING_MAX, RATING_MIN, TEXT_MAX
 from domain.shelf import ShelfStatus
 from entrypoints.http.schemas.catalog import BookOut
+from entrypoints.http.schemas.journal import ProgressOut
 
 Rating = Annotated[int, msgspec.Meta(ge=RATING_MIN, le=RATING_MAX, description="Stars, 1 to 5")]
 ReviewText = Annotated[str, msgspec.Meta(max_length=TEXT_MAX)]
@@ -37,6 +38,9 @@ class ShelfEntryOut(msgspec.Struct):
     status: ShelfStatus
     rating: int | None
     review_text: str | None
+    owned: bool
+    read_count: int
+    progress: ProgressOut | None
     date_added: datetime
     updated_at: datetime
 
@@ -48,6 +52,9 @@ class ShelfEntryOut(msgspec.Struct):
             status=item.entry.status,
             rating=None if review is None else review.rating,
             review_text=None if review is None else review.text,
+            owned=item.entry.owned,
+            read_count=item.entry.read_count,
+            progress=ProgressOut.of(item.entry.progress),
             date_added=item.entry.date_added,
             updated_at=item.entry.updated_at,
         )

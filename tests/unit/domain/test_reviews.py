@@ -57,16 +57,22 @@ def _user(*, verified: bool = True) -> User:
 
 
 def _entry(status: ShelfStatus) -> ShelfEntry:
-    return ShelfEntry.place(uuid4(), uuid4(), status, now=T0)
+    return ShelfEntry.place(uuid4(), uuid4(), status, now=T0, read_id=uuid4())
 
 
 def test_buyers_write_verified_reviews_finishers_unverified_others_none() -> None:
     assert check_eligible(_user(), bought=True, shelf_entry=None, require_verified_email=True) is True
     completed = _entry(ShelfStatus.COMPLETED)
     assert check_eligible(_user(), bought=False, shelf_entry=completed, require_verified_email=True) is False
-    for entry in (None, _entry(ShelfStatus.WISHLIST), _entry(ShelfStatus.READING)):
-        with pytest.raises(NotEligibleToReview):
-            check_eligible(_user(), bought=False, shelf_entry=entry, require_verified_email=True)
+    for status in ShelfStatus:
+        if status is not ShelfStatus.COMPLETED:
+            with pytest.raises(NotEligibleToReview):
+                check_eligible(_user(), bought=False, shelf_entry=_entry(status), require_verified_email=True)
+    with pytest.raises(NotEligibleToReview):
+        check_eligible(_user(), bought=False, shelf_entry=None, require_verified_email=True)
+    # A re-read in progress: finished once, so still eligible.
+    completed.move_to(ShelfStatus.READING, now=T0, read_id=uuid4())
+    assert check_eligible(_user(), bought=False, shelf_entry=completed, require_verified_email=True) is False
 
 
 def test_writing_needs_a_verified_email_unless_the_policy_says_otherwise() -> None:
