@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,6 +48,7 @@ from application.imports.service import ImportService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
+from application.ports.identity_providers import IdentityProvider
 from application.ports.imports import ImportProgressStore, ImportQueue
 from application.ports.mail import Mailer
 from application.ports.outbox import Publisher
@@ -57,6 +58,7 @@ from application.ports.tokens import TokenStore
 from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
+from entrypoints.identity_providers import identity_providers as configured_providers
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.worker.wiring import build_mail
@@ -128,6 +130,7 @@ def policy_from(settings: Settings) -> Policy:
         ),
         import_batch_size=settings.import_batch_size,
         import_lease_seconds=settings.import_lease_seconds,
+        oauth_redirect_uris=settings.oauth_redirect_uris,
     )
 
 
@@ -143,6 +146,7 @@ def bootstrap(
     import_queue: ImportQueue | None = None,
     publisher: Publisher | None = None,
     mailer: Mailer | None = None,
+    identity_providers: Mapping[str, IdentityProvider] | None = None,
 ) -> Services:
     closers: list[Callable[[], Awaitable[None]]] = []
     checks: dict[str, Callable[[], Awaitable[None]]] = {}
@@ -190,6 +194,7 @@ def bootstrap(
         catalog_reads=catalog_reads(uow, closers),
         catalog_cache=catalog_cache(settings, valkey),
         mail=mail.ports,
+        identity_providers=configured_providers(settings) if identity_providers is None else identity_providers,
     )
     relay_on_commit.bind(deps)
     services = Services(

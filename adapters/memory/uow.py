@@ -8,6 +8,7 @@ from typing import Any, Self
 from adapters.memory.catalog import MemoryBookRepository
 from adapters.memory.commerce import MemoryCartRepository, MemoryOrderRepository, MemoryPreBookingRepository
 from adapters.memory.genres import MemoryGenreRepository
+from adapters.memory.identities import MemoryLinkedIdentityRepository
 from adapters.memory.imports import MemoryBookImport, MemoryImportFiles
 from adapters.memory.outbox import MemoryOutbox
 from adapters.memory.shelf import MemoryPurchaseHistory, MemoryReviewRepository, MemoryShelfRepository
@@ -27,6 +28,7 @@ class MemoryStore:
 
 class MemoryUnitOfWork(UnitOfWorkBase):
     users: MemoryUserRepository
+    identities: MemoryLinkedIdentityRepository
     books: MemoryBookRepository
     outbox: MemoryOutbox
     shelf: MemoryShelfRepository
@@ -57,6 +59,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
             await self.store.write_lock.acquire()
             self.tables = copy.deepcopy(self.store.tables)
         self.users = MemoryUserRepository(self)
+        self.identities = MemoryLinkedIdentityRepository(self)
         self.books = MemoryBookRepository(self)
         self.outbox = MemoryOutbox(self)
         self.shelf = MemoryShelfRepository(self)

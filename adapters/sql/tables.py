@@ -54,7 +54,7 @@ users = Table(
     Column("id", GUID, primary_key=True),
     Column("email", String(254), nullable=False, unique=True),
     Column("username", String(50), nullable=False),
-    Column("password_hash", String(255), nullable=False),
+    Column("password_hash", String(255)),  # NULL: signed up with a provider, no password yet (0012)
     Column("full_name", String(200)),
     Column("role", String(16), nullable=False, server_default="USER"),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
@@ -259,3 +259,17 @@ import_files = Table(
 # `sort=title` walks it, and an import matches rows without an ISBN to books by title and author
 # (case-insensitively, a batch at a time) on its first two columns (migration 0009).
 Index("ix_books_title_author", func.lower(books.c.title), func.lower(books.c.author), books.c.id)
+
+# --- provider sign-in (issue 16, migration 0012) ---
+# A Google or GitHub identity linked to an account; the account's deletion removes its links.
+linked_identities = Table(
+    "linked_identities",
+    metadata,
+    Column("provider", String(20), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254)),
+    _ts("linked_at"),
+    PrimaryKeyConstraint("provider", "subject"),
+)
+Index("ix_linked_identities_user", linked_identities.c.user_id, linked_identities.c.linked_at)

@@ -5,6 +5,7 @@ from typing import Protocol, Self
 
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
+from application.ports.identity_providers import LinkedIdentityRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
 from application.ports.outbox import Outbox, Publisher
 from application.ports.repositories import BookRepository, UserRepository
@@ -17,6 +18,8 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def identities(self) -> LinkedIdentityRepository: ...
     @property
     def books(self) -> BookRepository: ...
     @property

@@ -39,6 +39,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payment-failed": 402,
     "rate-limited": 429,
     "payload-too-large": 413,
+    "provider-error": 502,
 }
 
 _TITLES = {
@@ -53,6 +54,7 @@ _TITLES = {
     422: "Validation failed",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 _SLUGS = {
@@ -67,6 +69,7 @@ _SLUGS = {
     422: "validation",
     429: "rate-limited",
     500: "internal",
+    502: "provider-error",
     503: "unavailable",
 }
 
