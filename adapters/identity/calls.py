@@ -77,6 +77,10 @@ async def exchange_code(client: AsyncOAuth2Client, endpoint: str, code: str, flo
     return dict(token)
 
 
-def json_of(response: httpx2.Response) -> Any:
+async def get_json(
+    client: AsyncOAuth2Client, url: str, *, public: bool = False, headers: dict[str, str] | None = None
+) -> Any:
+    """GETs a JSON document: `public` ones without the provider's token, the others with it."""
+    response = await client.request("GET", url, withhold_token=public, headers=headers)
     response.raise_for_status()
     return response.json()

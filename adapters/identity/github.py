@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.identity.calls import OAuthApp, authorize_url, bounded, exchange_code, json_of
+from adapters.identity.calls import OAuthApp, authorize_url, bounded, exchange_code, get_json
 from application.ports.identity_providers import FlowSecrets
 from domain.linked_identities import ExternalIdentity, ProviderError
 
@@ -49,8 +49,8 @@ class GitHubIdentityProvider:
             token = await exchange_code(client, f"{self._url}/login/oauth/access_token", code, secrets)
             if not token.get("access_token"):
                 raise ProviderError("github sent no access token")
-            user = json_of(await client.get(f"{self._api}/user", headers=_API_HEADERS))
-            emails = json_of(await client.get(f"{self._api}/user/emails", headers=_API_HEADERS))
+            user = await get_json(client, f"{self._api}/user", headers=_API_HEADERS)
+            emails = await get_json(client, f"{self._api}/user/emails", headers=_API_HEADERS)
         if not isinstance(user, dict) or not isinstance(user.get("id"), int):
             raise ProviderError("github: /user did not name the account")
         email = primary_verified_email(emails)

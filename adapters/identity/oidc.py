@@ -15,11 +15,11 @@ import json
 import time
 from typing import Any
 
-import httpx2
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from adapters.identity.calls import OAuthApp, authorize_url, bounded, exchange_code, json_of
+from adapters.identity.calls import OAuthApp, authorize_url, bounded, exchange_code, get_json
 from application.ports.identity_providers import FlowSecrets
 from domain.linked_identities import ExternalIdentity, ProviderError
 
@@ -77,22 +77,24 @@ class OidcIdentityProvider:
     def display_name(self) -> str:
         return self._display_name
 
-    async def _discover(self, client: httpx2.AsyncClient) -> dict[str, Any]:
+    async def _discover(self, client: AsyncOAuth2Client) -> dict[str, Any]:
         async with self._lock:
             if self._metadata is None or time.monotonic() - self._metadata_at > _DISCOVERY_TTL:
-                metadata = json_of(await client.get(f"{self._issuer}/.well-known/openid-configuration"))
+                metadata = await get_json(client, f"{self._issuer}/.well-known/openid-configuration", public=True)
                 if not isinstance(metadata, dict) or metadata.get("issuer") != self._issuer:
                     raise ProviderError(f"{self._name}: the discovery document names another issuer")
                 self._metadata, self._metadata_at, self._keys = metadata, time.monotonic(), None
             return self._metadata
 
-    async def _key_set(self, client: httpx2.AsyncClient, kid: str | None) -> KeySet:
+    async def _key_set(self, client: AsyncOAuth2Client, kid: str | None) -> KeySet:
         """The issuer's keys, read again when they lack `kid` (the issuer rotated its keys)."""
         metadata = await self._discover(client)
         async with self._lock:
             keys = self._keys
             if keys is None or not any(key.kid == kid for key in keys.keys):
-                keys = self._keys = KeySet.import_key_set(json_of(await client.get(str(metadata["jwks_uri"]))))
+                keys = self._keys = KeySet.import_key_set(
+                    await get_json(client, str(metadata["jwks_uri"]), public=True)
+                )
             return keys
 
     async def authorization_url(self, secrets: FlowSecrets) -> str:

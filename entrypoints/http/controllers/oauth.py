@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import CookieParameter, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from application.identity.linked import Unlink
@@ -23,9 +23,9 @@ from entrypoints.http.schemas.oauth import IdentityOut, LoginCodeIn, ProviderOut
 #: The browser's flow binding: a random value the callback must bring back (login CSRF).
 BINDING_COOKIE = "folio_oauth"
 _COOKIE_PATH = "/api/v1/auth/oauth"
-_Param = Annotated[str | None, Parameter(max_length=2048)]
-_State = Annotated[str | None, Parameter(query="state", max_length=2048)]  # `state` is Litestar's own name
-_Binding = Annotated[str | None, Parameter(cookie=BINDING_COOKIE, max_length=256, required=False)]
+_Param = Annotated[str | None, QueryParameter(max_length=2048)]
+_State = Annotated[str | None, QueryParameter(name="state", max_length=2048)]  # `state` is Litestar's own name
+_Binding = Annotated[str | None, CookieParameter(name=BINDING_COOKIE, max_length=256, required=False)]
 
 
 def _binding_cookie(services: Services, value: str) -> Cookie:
@@ -52,7 +52,7 @@ class OAuthController(Controller):
     @get("/{provider:str}/authorize", status_code=302, responses=problem_responses(404, 422, 502))
     async def authorize(
         self,
-        provider: str,
+        provider: FromPath[str],
         services: NamedDependency[Services],
         redirect_uri: _Param = None,
         binding: _Binding = None,
@@ -66,7 +66,7 @@ class OAuthController(Controller):
     @get("/{provider:str}/callback", responses=problem_responses(400, 403, 404, 429, 502))
     async def callback(
         self,
-        provider: str,
+        provider: FromPath[str],
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         code: _Param = None,
@@ -103,7 +103,7 @@ class IdentitiesController(Controller):
 
     @delete("/{provider:str}", status_code=204, responses=problem_responses(401, 404, 409))
     async def unlink(
-        self, provider: str, principal: NamedDependency[Principal], services: NamedDependency[Services]
+        self, provider: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> None:
         """Unlinks a provider; refused (409 last-login-method) when it is the account's last way to sign in."""
         await services.identity.unlink(Unlink(principal.user_id, provider))
