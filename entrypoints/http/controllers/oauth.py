@@ -45,12 +45,12 @@ class OAuthController(Controller):
     tags = ["auth"]
 
     @get("/providers")
-    async def providers(self, services: NamedDependency[Services]) -> list[ProviderOut]:
+    async def list_sign_in_providers(self, services: NamedDependency[Services]) -> list[ProviderOut]:
         """The providers this installation offers for sign-in."""
         return [ProviderOut(name, display) for name, display in services.identity.providers()]
 
     @get("/{provider:str}/authorize", status_code=302, responses=problem_responses(404, 422, 502))
-    async def authorize(
+    async def start_provider_sign_in(
         self,
         provider: FromPath[str],
         services: NamedDependency[Services],
@@ -64,7 +64,7 @@ class OAuthController(Controller):
         )
 
     @get("/{provider:str}/callback", responses=problem_responses(400, 403, 404, 429, 502))
-    async def callback(
+    async def finish_provider_sign_in(
         self,
         provider: FromPath[str],
         services: NamedDependency[Services],
@@ -83,7 +83,7 @@ class OAuthController(Controller):
         return Response(TokensOut.of(signed_in.tokens), headers={"Cache-Control": "no-store"})
 
     @post("/exchange", status_code=200, responses=problem_responses(400, 403, 422))
-    async def exchange(self, data: JSONBody[LoginCodeIn], services: NamedDependency[Services]) -> TokensOut:
+    async def exchange_login_code(self, data: JSONBody[LoginCodeIn], services: NamedDependency[Services]) -> TokensOut:
         """Turns a login code from the callback into tokens (once, within 60 s)."""
         return TokensOut.of(await services.identity.exchange_login_code(ExchangeLoginCode(data.login_code)))
 
@@ -95,14 +95,14 @@ class IdentitiesController(Controller):
     security = BEARER
 
     @get("/", responses=problem_responses(401))
-    async def identities(
+    async def list_my_identities(
         self, principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> list[IdentityOut]:
         """The provider identities linked to the caller's account."""
         return [IdentityOut.of(link) for link in await services.identity.linked_identities(principal.user_id)]
 
     @delete("/{provider:str}", status_code=204, responses=problem_responses(401, 404, 409))
-    async def unlink(
+    async def unlink_my_identity(
         self, provider: FromPath[str], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> None:
         """Unlinks a provider; refused (409 last-login-method) when it is the account's last way to sign in."""
