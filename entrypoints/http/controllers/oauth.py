@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import CookieParameter, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 
@@ -63,7 +64,14 @@ class OAuthController(Controller):
             started.authorization_url, status_code=302, cookies=[_binding_cookie(services, started.browser_binding)]
         )
 
-    @get("/{provider:str}/callback", responses=problem_responses(400, 403, 404, 429, 502))
+    @get(
+        "/{provider:str}/callback",
+        responses={
+            200: ResponseSpec(TokensOut, description="Signed in (no client page): Folio's tokens"),
+            302: ResponseSpec(None, description="Signed in: to the client page, with `#login_code=`"),
+            **problem_responses(400, 403, 404, 429, 502),
+        },
+    )
     async def finish_provider_sign_in(
         self,
         provider: FromPath[str],
