@@ -22,8 +22,10 @@ from domain.linked_identities import (
 
 #: Numbered usernames tried (`ann`, `ann2`...) before a random suffix.
 _USERNAME_TRIES = 20
-#: A concurrent sign-in may win a race for the email, the username or the link: look again.
-_ATTEMPTS = 3
+#: A concurrent sign-in may win a race for the email, the username or the link: look again. Each
+#: lost race means another sign-in committed, so N racers need N tries; the last one takes a random
+#: username suffix, which no racer shares.
+_ATTEMPTS = 5
 
 
 async def sign_in_as(deps: Deps, identity: ExternalIdentity) -> User:
@@ -32,7 +34,7 @@ async def sign_in_as(deps: Deps, identity: ExternalIdentity) -> User:
     for attempt in range(_ATTEMPTS):
         try:
             async with deps.uow() as uow:
-                user = await _resolve(deps, uow, identity)
+                user = await _resolve(deps, uow, identity, numbered=attempt < _ATTEMPTS - 1)
                 await uow.commit()
             return user
         except (EmailTaken, UsernameTaken, IdentityTaken):
@@ -41,7 +43,7 @@ async def sign_in_as(deps: Deps, identity: ExternalIdentity) -> User:
     raise AssertionError("unreachable")
 
 
-async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity) -> User:
+async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, *, numbered: bool) -> User:
     linked = await uow.identities.get(identity.provider, identity.subject)
     if linked is not None:
         user = await uow.users.get(linked.user_id)
@@ -60,15 +62,15 @@ async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity) -> U
             user.verify_email()
             await uow.users.update(user)
     else:
-        user = await _new_user(deps, uow, identity, email)
+        user = await _new_user(deps, uow, identity, email, numbered=numbered)
     await uow.identities.add(LinkedIdentity(user.id, identity.provider, identity.subject, email, deps.clock.now()))
     return user
 
 
-async def _new_user(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, email: str) -> User:
+async def _new_user(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, email: str, *, numbered: bool) -> User:
     base = username_base(identity.username, email)
     username = f"{base}-{secrets.token_hex(3)}"
-    for candidate in username_candidates(base, _USERNAME_TRIES):
+    for candidate in username_candidates(base, _USERNAME_TRIES) if numbered else []:
         if not await uow.users.username_exists(candidate):
             username = candidate
             break
