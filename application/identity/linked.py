@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from application.deps import Deps
+from application.identity.tokens import revocation_horizon
 from application.ports.uow import UnitOfWork
 from domain.errors import NotFound
 from domain.identity import EmailNotVerified, EmailTaken, User, UsernameTaken, check_full_name, normalize_email
@@ -58,13 +60,25 @@ async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, *, n
     user = await uow.users.get_by_email(email)
     if user is not None:
         user.ensure_can_sign_in()
-        if not user.is_verified:  # the provider has just proven the address
-            user.verify_email()
-            await uow.users.update(user)
+        if not user.is_verified:
+            await _claim_unproven(deps, uow, user)
     else:
         user = await _new_user(deps, uow, identity, email, numbered=numbered)
     await uow.identities.add(LinkedIdentity(user.id, identity.provider, identity.subject, email, deps.clock.now()))
     return user
+
+
+async def _claim_unproven(deps: Deps, uow: UnitOfWork, user: User) -> None:
+    """The provider has just proven the address that this account never proved. Whoever registered it
+    (perhaps someone else, before its owner came) loses the password and every session: the owner
+    sets a password through reset-password if they want one."""
+    user.verify_email()
+    user.password_hash = None
+    await uow.users.update(user)
+    # Before the commit, like every revocation; up to just before now, so the session this sign-in
+    # opens next (at now or later) is not caught by it.
+    now = deps.clock.now()
+    await deps.tokens.revoke_user(user.id, at=now - timedelta(microseconds=1), until=revocation_horizon(deps, now))
 
 
 async def _new_user(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, email: str, *, numbered: bool) -> User:

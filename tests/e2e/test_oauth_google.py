@@ -138,7 +138,31 @@ async def test_a_verified_email_links_the_existing_account(app: tuple[Services, 
     assert user["is_verified"] is True  # the provider proved the address
     listed = await client.get(f"{API}/users/me/identities", headers=bearer(response.json()["access_token"]))
     assert [i["provider"] for i in listed.json()] == ["google"]
-    password_login = await client.post(f"{API}/auth/login", json={"email": existing["email"], "password": PASSWORD})
+
+
+async def test_linking_an_unproven_account_drops_the_password_its_registrant_set(
+    app: tuple[Services, Client], issuer: str
+) -> None:
+    """Pre-account takeover: someone registered the address before its owner signed in with Google."""
+    _, client = app
+    squatter = await register(client)
+    early = await client.post(f"{API}/auth/login", json={"email": squatter["email"], "password": PASSWORD})
+    sub, _ = person(issuer, email=squatter["email"])
+    assert (await sign_in(client, issuer, sub)).status_code == 200
+    late = await client.post(f"{API}/auth/login", json={"email": squatter["email"], "password": PASSWORD})
+    assert late.status_code == 401
+    assert (await client.get(f"{API}/users/me", headers=bearer(early.json()["access_token"]))).status_code == 401
+    refresh = await client.post(f"{API}/auth/refresh", json={"refresh_token": early.json()["refresh_token"]})
+    assert refresh.status_code == 401
+
+
+async def test_linking_a_verified_account_keeps_its_password(app: tuple[Services, Client], issuer: str) -> None:
+    services, client = app
+    owner = await add_user(services, "owner", verified=True)
+    sub, _ = person(issuer, email=owner.email)
+    response = await sign_in(client, issuer, sub)
+    assert (await me(client, response.json()))["id"] == str(owner.id)
+    password_login = await client.post(f"{API}/auth/login", json={"email": owner.email, "password": PASSWORD})
     assert password_login.status_code == 200
 
 

@@ -224,3 +224,19 @@ async def test_registering_after_a_provider_sign_in_finds_the_email_taken(
     await sign_in(wired, google, person(email="taken@example.com"))
     with pytest.raises(EmailTaken):
         await wired.identity.register(Register("taken@example.com", "someone", PASSWORD))
+
+
+async def test_signing_in_to_an_unproven_account_ends_its_registrants_access(
+    wired: Services, google: FakeIdentityProvider, clock: FakeClock
+) -> None:
+    registered = await wired.identity.register(Register("owner@example.com", "squatter", PASSWORD))
+    early = await wired.identity.login(Login("owner@example.com", PASSWORD))
+    clock.advance(seconds=1)
+    signed_in = await sign_in(wired, google, person(email="owner@example.com"))
+    assert await user_of(wired, signed_in) == str(registered.id)  # the new session works at the same instant
+    assert await wired.identity.authenticate(early.access_token) is None
+    with pytest.raises(InvalidCredentials):
+        await wired.identity.login(Login("owner@example.com", PASSWORD))
+    user = await wired.identity.get_user(registered.id)
+    assert user.is_verified
+    assert not user.has_password
