@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,12 @@ async def test_an_unreachable_provider_is_a_prompt_502(tmp_path: Path, db_url: s
         assert response.status_code == 502
         assert response.json()["type"] == "/problems/provider-error"
         assert time.monotonic() - started < 5
+
+
+async def test_an_expired_id_token_from_the_provider_is_refused(tmp_path: Path, db_url: str) -> None:
+    with mock_oidc_provider(require_nonce=True, access_token_max_age=timedelta(seconds=-300)) as stale:
+        async with oauth_app(tmp_path, db_url, **provider_settings(google=stale)) as (_, client):
+            sub, _ = person(stale)
+            response = await sign_in(client, stale, sub)
+            assert response.status_code == 502, response.text
+            assert response.json()["type"] == "/problems/provider-error"
