@@ -4,6 +4,7 @@ issuer are each a 502; a key rotation is followed; a slow issuer is a 502 within
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -45,13 +46,23 @@ async def test_a_good_id_token_signs_in(app: tuple[Services, Client], issuer: Oi
     assert response.status_code == 200, response.text  # the stand-in checked PKCE and the client secret
 
 
-@pytest.mark.parametrize("mode", ["wrong-audience", "bad-signature", "expired", "wrong-issuer"])
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("wrong-audience", "Invalid claim: 'aud'"),
+        ("bad-signature", "BadSignatureError"),
+        ("expired", "ExpiredTokenError"),
+        ("wrong-issuer", "Invalid claim: 'iss'"),
+    ],
+)
 async def test_an_id_token_failing_a_check_is_a_provider_error(
-    app: tuple[Services, Client], issuer: OidcStandIn, mode: str
+    app: tuple[Services, Client], issuer: OidcStandIn, mode: str, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     services, client = app
     issuer.mode = mode
-    response = await sign_in(client, issuer)
+    with caplog.at_level(logging.WARNING, logger="folio.oauth"):
+        response = await sign_in(client, issuer)
+    assert reason in caplog.text  # refused by that check, not by another
     assert response.status_code == 502, response.text
     assert response.json()["type"] == "/problems/provider-error"
     async with services.deps.uow(read_only=True) as uow:
