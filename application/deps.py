@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
+from application.ports.identity_providers import IdentityProvider
 from application.ports.imports import ImportProgressStore, ImportQueue
 from application.ports.mail import MailPorts
 from application.ports.rate_limit import RateLimiter
@@ -44,6 +46,10 @@ class Policy:
     import_batch_size: int = 2000
     import_lease_seconds: int = 120
     import_max_bytes: int = 50 * 1024 * 1024
+    # provider sign-in (issue 16): the client pages a sign-in may return to, and how long its secrets live
+    oauth_redirect_uris: tuple[str, ...] = ()
+    oauth_state_ttl: int = 10 * 60
+    oauth_login_code_ttl: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +71,5 @@ class Deps:
     catalog_cache: CatalogCache = field(default_factory=NoCatalogCache)
     # mail (issue 3): delivery ports, built by bootstrap()
     mail: MailPorts | None = None
+    # provider sign-in (issue 16): the configured providers by name ("google", "github")
+    identity_providers: Mapping[str, IdentityProvider] = field(default_factory=dict)

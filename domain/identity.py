@@ -127,12 +127,13 @@ class UserRegistered(DomainEvent):
 
 @dataclass(eq=False, slots=True)
 class User:
-    """An account. `password_hash` never leaves the application layer."""
+    """An account. `password_hash` never leaves the application layer; None for an account made by a
+    provider sign-in until a password is set through reset-password."""
 
     id: UUID
     email: str
     username: str
-    password_hash: str
+    password_hash: str | None
     created_at: datetime
     full_name: str | None = None
     role: Role = Role.USER
@@ -143,6 +144,10 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
 
     @property
     def is_active_admin(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +50,7 @@ from application.journal.service import JournalService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
+from application.ports.identity_providers import IdentityProvider
 from application.ports.imports import ImportProgressStore, ImportQueue
 from application.ports.mail import Mailer
 from application.ports.outbox import Publisher
@@ -60,6 +61,7 @@ from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
 from entrypoints.connections import connection_budget
+from entrypoints.identity_providers import identity_providers as configured_providers
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.worker.wiring import build_mail
@@ -138,6 +140,7 @@ def policy_from(settings: Settings) -> Policy:
         ),
         import_batch_size=settings.import_batch_size,
         import_lease_seconds=settings.import_lease_seconds,
+        oauth_redirect_uris=settings.oauth_redirect_uris,
     )
 
 
@@ -154,6 +157,7 @@ def bootstrap(
     publisher: Publisher | None = None,
     mailer: Mailer | None = None,
     workers: int = 1,
+    identity_providers: Mapping[str, IdentityProvider] | None = None,
 ) -> Services:
     """`workers`: how many processes share this one's connection budget (the server's or Dramatiq's)."""
     closers: list[Callable[[], Awaitable[None]]] = []
@@ -203,6 +207,7 @@ def bootstrap(
         catalog_reads=catalog_reads(uow, closers, pool=budget.read),
         catalog_cache=catalog_cache(settings, valkey),
         mail=mail.ports,
+        identity_providers=configured_providers(settings) if identity_providers is None else identity_providers,
     )
     relay_on_commit.bind(deps)
     if isinstance(deps.catalog_cache, ValkeyCatalogCache):

@@ -45,6 +45,10 @@ SECRET_KEYS = frozenset(
         "x_api_key",
         "idempotency_key",
         "client_secret",
+        # provider sign-in (issue 16)
+        "login_code",
+        "code_verifier",
+        "nonce",
     }
 )
 
@@ -55,7 +59,7 @@ _TEXT_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), rf"\1{REDACTED}@"),
     (
         re.compile(
-            r"(?i)\b((?:current_|new_)?password|(?:access_|refresh_)?token|code|secret)"
+            r"(?i)\b((?:current_|new_)?password|(?:access_|refresh_)?token|(?:login_)?code|secret)"
             r"(\"?\s*[=:]\s*\"?)[^\s\"&,;}]+"
         ),
         rf"\1\2{REDACTED}",

@@ -77,6 +77,14 @@ def _url(raw: str) -> str:
     return value
 
 
+def _redirect_uris(raw: str) -> tuple[str, ...]:
+    uris = _list(raw)
+    for uri in uris:
+        if "://" not in uri or "#" in uri:
+            raise ValueError(f"expected absolute URLs without a fragment, comma-separated (not {uri!r})")
+    return uris
+
+
 def _currency(raw: str) -> str:
     value = raw.strip().upper()
     if len(value) != 3 or not value.isalpha():
@@ -148,6 +156,18 @@ class Settings:
     worker_processes: int = 1
     worker_threads: int = 8
     worker_heartbeat_timeout: int = 60
+    # provider sign-in (issue 16): a provider is offered when its client id and secret are set
+    oauth_google_client_id: str | None = None
+    oauth_google_client_secret: str | None = None
+    oauth_google_issuer: str = "https://accounts.google.com"
+    oauth_github_client_id: str | None = None
+    oauth_github_client_secret: str | None = None
+    oauth_github_url: str = "https://github.com"
+    oauth_github_api_url: str = "https://api.github.com"
+    #: The client pages a sign-in may return to (`redirect_uri`), exactly as written.
+    oauth_redirect_uris: tuple[str, ...] = ()
+    #: Seconds a provider has for each step of a sign-in before it counts as down.
+    oauth_timeout: int = 10
 
     @property
     def production(self) -> bool:
@@ -202,6 +222,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "worker_processes": _int(1, 64),
     "worker_threads": _int(1, 256),
     "worker_heartbeat_timeout": _int(5, 3600),
+    "oauth_google_issuer": _url,
+    "oauth_github_url": _url,
+    "oauth_github_api_url": _url,
+    "oauth_redirect_uris": _redirect_uris,
+    "oauth_timeout": _int(1, 120),
 }
 
 
@@ -236,7 +261,18 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | P
     elif len(settings.jwt_secret) < 32:
         raise SettingsError(f"{PREFIX}JWT_SECRET must be at least 32 characters")
     _check_edge(settings)
+    _check_oauth(settings)
     return settings
+
+
+def _check_oauth(settings: Settings) -> None:
+    """A provider needs both its client id and its secret: one without the other is a mistake."""
+    for provider in ("google", "github"):
+        client_id = getattr(settings, f"oauth_{provider}_client_id")
+        secret = getattr(settings, f"oauth_{provider}_client_secret")
+        if bool(client_id) != bool(secret):
+            missing = "CLIENT_SECRET" if client_id else "CLIENT_ID"
+            raise SettingsError(f"{PREFIX}OAUTH_{provider.upper()}_{missing} is required with the other one")
 
 
 def _check_edge(settings: Settings) -> None:

@@ -9,6 +9,7 @@ from adapters.memory.activity import MemoryActivityRepository, MemoryReviewHisto
 from adapters.memory.catalog import MemoryBookRepository
 from adapters.memory.commerce import MemoryCartRepository, MemoryOrderRepository, MemoryPreBookingRepository
 from adapters.memory.genres import MemoryGenreRepository
+from adapters.memory.identities import MemoryLinkedIdentityRepository
 from adapters.memory.imports import MemoryBookImport, MemoryImportFiles
 from adapters.memory.journal import MemoryGoalRepository, MemoryJournalQueries
 from adapters.memory.outbox import MemoryOutbox
@@ -29,6 +30,7 @@ class MemoryStore:
 
 class MemoryUnitOfWork(UnitOfWorkBase):
     users: MemoryUserRepository
+    identities: MemoryLinkedIdentityRepository
     books: MemoryBookRepository
     outbox: MemoryOutbox
     shelf: MemoryShelfRepository
@@ -63,6 +65,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
             await self.store.write_lock.acquire()
             self.tables = copy.deepcopy(self.store.tables)
         self.users = MemoryUserRepository(self)
+        self.identities = MemoryLinkedIdentityRepository(self)
         self.books = MemoryBookRepository(self)
         self.outbox = MemoryOutbox(self)
         self.shelf = MemoryShelfRepository(self)

@@ -56,7 +56,7 @@ users = Table(
     Column("id", GUID, primary_key=True),
     Column("email", String(254), nullable=False, unique=True),
     Column("username", String(50), nullable=False),
-    Column("password_hash", String(255), nullable=False),
+    Column("password_hash", String(255)),  # NULL: signed up with a provider, no password yet (0012)
     Column("full_name", String(200)),
     Column("role", String(16), nullable=False, server_default="USER"),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
@@ -345,3 +345,17 @@ review_versions = Table(
     _ts("replaced_at"),
 )
 Index("ix_review_versions_review", review_versions.c.review_id, review_versions.c.replaced_at)
+
+# --- provider sign-in (issue 16, migration 0012) ---
+# A Google or GitHub identity linked to an account; the account's deletion removes its links.
+linked_identities = Table(
+    "linked_identities",
+    metadata,
+    Column("provider", String(20), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254)),
+    _ts("linked_at"),
+    PrimaryKeyConstraint("provider", "subject"),
+)
+Index("ix_linked_identities_user", linked_identities.c.user_id, linked_identities.c.linked_at)

@@ -10,6 +10,7 @@ from adapters.sql.catalog import SqlBookRepository
 from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
 from adapters.sql.genres import SqlGenreRepository
+from adapters.sql.identities import SqlLinkedIdentityRepository
 from adapters.sql.imports import SqlBookImport, SqlImportFiles
 from adapters.sql.journal import SqlGoalRepository, SqlJournalQueries
 from adapters.sql.outbox import SqlOutbox
@@ -25,6 +26,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
     """One transaction on one pooled connection. Writers on SQLite are serialised."""
 
     users: SqlUserRepository
+    identities: SqlLinkedIdentityRepository
     books: SqlBookRepository
     outbox: SqlOutbox
     shelf: SqlShelfRepository
@@ -79,6 +81,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
             raise
         self._conn = conn
         self.users = SqlUserRepository(conn, self)
+        self.identities = SqlLinkedIdentityRepository(conn)
         self.books = SqlBookRepository(conn, self)
         self.outbox = SqlOutbox(conn, self)
         self.shelf = SqlShelfRepository(conn, self)

@@ -8,6 +8,7 @@ from typing import Final, Literal
 from uuid import UUID
 
 from application.deps import Deps
+from application.identity.passwords import check_password_of
 from application.identity.tokens import revoke_user_tokens
 from application.ports.uow import UnitOfWork
 from application.reviews.writing import withdraw_reviews_of
@@ -42,6 +43,7 @@ async def erase_user(deps: Deps, uow: UnitOfWork, user: User) -> None:
     # The cascade would drop the reviews but leave their books' rating figures counting them.
     if await withdraw_reviews_of(uow, user.id, now=deps.clock.now()):
         uow.after_commit(deps.catalog_cache.changed)  # rating figures changed
+    await uow.identities.remove_all(user.id)  # provider links (issue 16)
     await uow.users.delete(user.id)
 
 
@@ -85,7 +87,7 @@ class DeleteMeHandler:
             user = await uow.users.get(cmd.user_id)
         if user is None:
             raise NotFound("user")
-        matches, _ = await deps.hasher.verify(cmd.password, user.password_hash)
+        matches, _ = await check_password_of(deps, user, cmd.password)
         if not matches:
             raise InvalidCredentials("the password is wrong")
         async with deps.uow() as uow:

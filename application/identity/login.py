@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.deps import Deps
 from application.identity.limits import limit_login
+from application.identity.passwords import check_password_of
 from application.identity.tokens import Tokens, issue_tokens
 from domain.identity import InvalidCredentials
 
@@ -30,7 +31,7 @@ class LoginHandler:
         if user is None:
             await deps.hasher.burn()
             raise InvalidCredentials("wrong email or password")
-        matches, upgraded = await deps.hasher.verify(cmd.password, user.password_hash)
+        matches, upgraded = await check_password_of(deps, user, cmd.password)
         if not matches:
             raise InvalidCredentials("wrong email or password")
         user.ensure_can_sign_in()

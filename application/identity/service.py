@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.deps import Deps
-from application.identity import account, admin, recovery, sessions, verification
+from application.identity import account, admin, linked, oauth, recovery, sessions, verification
 from application.identity.login import Login, LoginHandler
 from application.identity.register import Register, RegisterHandler
 from application.identity.tokens import Principal, Tokens, authenticate
 from domain.errors import NotFound
 from domain.identity import User
+from domain.linked_identities import LinkedIdentity
 
 
 class IdentityService:
@@ -79,3 +80,23 @@ class IdentityService:
 
     async def delete_user(self, cmd: admin.DeleteUser) -> None:
         await admin.DeleteUserHandler(self._deps)(cmd)
+
+    # Provider sign-in (issue 16)
+    def providers(self) -> list[tuple[str, str]]:
+        """(name, display name) of each configured provider."""
+        return [(p.name, p.display_name) for p in self._deps.identity_providers.values()]
+
+    async def start_sign_in(self, cmd: oauth.StartSignIn) -> oauth.SignInStarted:
+        return await oauth.StartSignInHandler(self._deps)(cmd)
+
+    async def finish_sign_in(self, cmd: oauth.FinishSignIn) -> oauth.SignedIn:
+        return await oauth.FinishSignInHandler(self._deps)(cmd)
+
+    async def exchange_login_code(self, cmd: oauth.ExchangeLoginCode) -> Tokens:
+        return await oauth.ExchangeLoginCodeHandler(self._deps)(cmd)
+
+    async def linked_identities(self, user_id: UUID) -> Sequence[LinkedIdentity]:
+        return await linked.linked_identities(self._deps, user_id)
+
+    async def unlink(self, cmd: linked.Unlink) -> None:
+        await linked.UnlinkHandler(self._deps)(cmd)

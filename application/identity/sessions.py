@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.deps import Deps
+from application.identity.passwords import check_password_of
 from application.identity.tokens import (
     Principal,
     Tokens,
@@ -114,7 +115,7 @@ class ChangePasswordHandler:
             user = await uow.users.get(cmd.principal.user_id)
         if user is None:
             raise InvalidRefreshToken("the account no longer exists")
-        matches, _ = await deps.hasher.verify(cmd.current_password, user.password_hash)
+        matches, _ = await check_password_of(deps, user, cmd.current_password)
         if not matches:
             raise InvalidCredentials("the current password is wrong")
         check_password(cmd.new_password)

@@ -6,6 +6,7 @@ from typing import Protocol, Self
 from application.ports.activity import ActivityRepository, ReviewHistory
 from application.ports.catalog import GenreRepository
 from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
+from application.ports.identity_providers import LinkedIdentityRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
 from application.ports.journal import GoalRepository, JournalQueries
 from application.ports.outbox import Outbox, Publisher
@@ -19,6 +20,8 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def identities(self) -> LinkedIdentityRepository: ...
     @property
     def books(self) -> BookRepository: ...
     @property

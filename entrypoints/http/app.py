@@ -32,6 +32,7 @@ from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
 from entrypoints.http.controllers.journal import JOURNAL_ROUTES
 from entrypoints.http.controllers.mail import MailAdminController
+from entrypoints.http.controllers.oauth import IdentitiesController, OAuthController
 from entrypoints.http.controllers.reviews import (
     BookReviewsController,
     ReviewsController,
@@ -58,6 +59,8 @@ def api_routes() -> list[Any]:
         AuthController,
         MeController,
         AdminUsersController,
+        OAuthController,
+        IdentitiesController,
         # reading tracker
         ShelfController,
         WishlistController,

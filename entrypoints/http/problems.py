@@ -43,6 +43,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "rate-limited": 429,
     "payload-too-large": 413,
     "unavailable": 503,
+    "provider-error": 502,
 }
 
 #: Driver errors meaning "a dependency cannot answer now": answered like Unavailable, whatever the route.
@@ -60,6 +61,7 @@ _TITLES = {
     422: "Validation failed",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 _SLUGS = {
@@ -74,6 +76,7 @@ _SLUGS = {
     422: "validation",
     429: "rate-limited",
     500: "internal",
+    502: "provider-error",
     503: "unavailable",
 }
 

@@ -145,6 +145,15 @@ async def test_one_time_values_are_taken_once_until_they_expire(store: TokenStor
     assert await store.take_one_time("w", now=expires) is None
 
 
+async def test_of_concurrent_takes_of_one_value_exactly_one_gets_it(store: TokenStore) -> None:
+    """A sign-in's state and login code are single use even when two API processes race for them."""
+    await store.add_one_time("flow", '{"p": "google"}', now=T0, expires_at=T0 + timedelta(minutes=10))
+    taken = await asyncio.gather(*(store.take_one_time("flow", now=T0) for _ in range(12)))
+    assert [value for value in taken if value is not None] == ['{"p": "google"}']
+    await store.add_one_time("code", "user", now=T0, expires_at=T0 + timedelta(seconds=60))
+    assert await store.take_one_time("code", now=T0 + timedelta(seconds=60)) is None  # expired at 60 s
+
+
 @pytest.mark.valkey
 async def test_every_valkey_key_lives_exactly_as_long_as_what_it_guards(valkey_url: str, valkey_prefix: str) -> None:
     client = make_client(valkey_url)

@@ -71,3 +71,9 @@ def test_free_text_redaction_keeps_what_is_not_secret() -> None:
     assert redact_text("GET /api/v1/books/42 200") == "GET /api/v1/books/42 200"
     assert REFRESH not in redact_text(f'{{"refresh_token": "{REFRESH}"}}')
     assert redact_text("Basic dXNlcjpwYXNz") == f"Basic {REDACTED}"
+
+
+def test_sign_in_secrets_are_blanked_in_text_and_fields() -> None:
+    text = redact_text(f"redirect to https://app.example/signed-in#login_code={REFRESH}")
+    assert REFRESH not in text
+    assert REDACTED in text
