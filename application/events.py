@@ -9,6 +9,7 @@ from application.ports.uow import EventHandler
 from domain.catalog import BackInStock, BookAdded
 from domain.commerce import OrderConfirmed, PreBooked
 from domain.events import DomainEvent
+from domain.journal import GoalSet, ReadFinished, ReadingProgressed
 from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
 from domain.shelf import BookShelved, ShelfStatusChanged
 
@@ -25,4 +26,7 @@ def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
         BookAdded: [record_activity],
         OrderConfirmed: [record_activity, mark_owned],  # and the buyer's shelf entries of its books are owned
         PreBooked: [record_activity],
+        ReadingProgressed: [record_activity],
+        ReadFinished: [record_activity],
+        GoalSet: [record_activity],
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from domain.activity import ActivityEvent, ActivityKind, Done
 from domain.errors import Conflict, InvalidField
 from domain.events import DomainEvent
 
@@ -22,10 +23,12 @@ class ReadAlreadyOpen(Conflict):
     title = "A read of this book is open already"
 
 
-# -- events (issue 17 turns them into activity entries) -----------------------------------------------
+# -- events: each is also an entry of the reader's activity -------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ReadingProgressed(DomainEvent):
+class ReadingProgressed(ActivityEvent):
     """The reader logged where they are in a book."""
+
+    kind = ActivityKind.PROGRESS
 
     user_id: UUID
     book_id: UUID
@@ -34,10 +37,20 @@ class ReadingProgressed(DomainEvent):
     page: int | None
     percent: float | None
 
+    def done(self) -> Done:
+        return Done(
+            self.user_id,
+            self.at,
+            self.book_id,
+            {"read_id": str(self.read_id), "page": self.page, "percent": self.percent},
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class ReadFinished(DomainEvent):
+class ReadFinished(ActivityEvent):
     """A read was finished: by a status move, a hand-entered past read, or a date set on a read."""
+
+    kind = ActivityKind.FINISHED
 
     user_id: UUID
     book_id: UUID
@@ -45,16 +58,25 @@ class ReadFinished(DomainEvent):
     read_id: UUID
     finished_on: date
 
+    def done(self) -> Done:
+        detail = {"read_id": str(self.read_id), "finished_on": self.finished_on.isoformat()}
+        return Done(self.user_id, self.at, self.book_id, detail)
+
 
 @dataclass(frozen=True, slots=True)
-class GoalSet(DomainEvent):
+class GoalSet(ActivityEvent):
     """The reader set (or changed) their goal for a year. A goal is of no one book: `book_id` is None."""
+
+    kind = ActivityKind.GOAL_SET
 
     user_id: UUID
     at: datetime
     year: int
     target: int
     book_id: UUID | None = None
+
+    def done(self) -> Done:
+        return Done(self.user_id, self.at, None, {"year": self.year, "target": self.target})
 
 
 # -- progress ------------------------------------------------------------------------------------------
