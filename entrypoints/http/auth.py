@@ -12,8 +12,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from application.identity.tokens import Principal
 from entrypoints.bootstrap import Services
 
-#: What a route that needs a signed-in caller declares in OpenAPI.
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+#: What a route that needs a signed-in caller declares in OpenAPI: a token from the password flow, or pasted.
+BEARER: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerToken": []}]
 _MAX_TOKEN = 4096
 
 
