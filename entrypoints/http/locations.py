@@ -14,6 +14,7 @@ the last one). The same rules give the OpenAPI `links` and `Location` header of 
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, get_args
@@ -115,6 +116,13 @@ def creation_templates(app: Litestar) -> dict[tuple[str, str], str]:
     return found
 
 
+def _gunzip(body: bytes) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError):
+        return b""
+
+
 class CreatedLocation:
     """Adds `Location` to a `201`/`202` that has none, from the route's creation template and the body."""
 
@@ -145,7 +153,9 @@ class CreatedLocation:
             if message.get("more_body", False) and sum(map(len, chunks)) < _MAX_BODY:
                 return
             body = b"".join(chunks)
-            url = self._location(scope, body)
+            # Litestar's compression runs inside this middleware: read a gzipped body as the client will.
+            zipped = MutableScopeHeaders.from_message(start).get("content-encoding") == "gzip"
+            url = self._location(scope, _gunzip(body) if zipped else body)
             if url is not None:
                 MutableScopeHeaders.from_message(start)["Location"] = url
             await send(start)
