@@ -31,14 +31,9 @@ pytestmark = pytest.mark.slow
 def _generate(schema_url: str, directory: Path) -> Any:
     (directory / "openapi.json").write_bytes(httpx.get(schema_url, timeout=30).content)
     (directory / "config.yaml").write_text("package_name_override: folio_client\npost_hooks: []\n")
+    args = ["generate", "--path", "openapi.json", "--config", "config.yaml", "--output-path", "folio_client"]
     done = subprocess.run(  # our own dev dependency, fixed arguments
-        [GENERATOR, "generate", "--path", "openapi.json", "--config", "config.yaml"]
-        + ["--output-path", "folio_client", "--meta", "none"],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [GENERATOR, *args, "--meta", "none"], cwd=directory, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Warning" not in done.stdout, done.stdout

@@ -70,12 +70,12 @@ def test_creating_operations_document_location_and_link_to_what_takes_the_id() -
     for path, method, op in operations:
         for status in ("201", "202"):
             response = op["responses"].get(status)
-            if response is None or method != "post" or status == "202" and "content" not in response:
+            if response is None or method != "post" or (status == "202" and "content" not in response):
                 continue
             creating += 1
             assert "Location" in response.get("headers", {}), f"{method} {path} {status}"
             for name, link in response.get("links", {}).items():
-                target_path, target = by_id[link["operationId"]]
+                _, target = by_id[link["operationId"]]
                 declared = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
                 assert set(link["parameters"]) == declared, (name, link, declared)
                 for expression in link["parameters"].values():
