@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -133,14 +134,33 @@ def test_the_docs_render_their_operations_offline(
     assert all(any(url in m for url in STOPPED_BY_CSP) for m in refused), refused
 
 
-def test_swagger_offers_the_password_flow_to_authorize(
+def test_authorize_in_swagger_signs_in_and_try_it_out_sends_the_token(
     server: tuple[FolioProcess, str], browser: webdriver.Chrome
 ) -> None:
     process, _ = server
+    account = {"email": "swagger@example.com", "username": "swagger", "password": PASSWORD}
+    assert httpx.post(f"{process.url}/api/v1/auth/register", json=account).status_code == 201
     browser.get(process.url + "/schema/swagger")
     _text_appears(browser, "Authorize")
     browser.find_element(By.CSS_SELECTOR, "button.authorize").click()
     _text_appears(browser, "/api/v1/auth/token")
+    browser.find_element(By.ID, "oauth_username").send_keys(account["email"])
+    browser.find_element(By.ID, "oauth_password").send_keys(PASSWORD)
+    [button] = [b for b in browser.find_elements(By.CSS_SELECTOR, ".modal-ux button") if b.text == "Authorize"][:1]
+    button.click()
+    _text_appears(browser, "Authorized")
+    [close] = [b for b in browser.find_elements(By.CSS_SELECTOR, ".modal-ux button") if b.text == "Close"][:1]
+    close.click()
+
+    operation = browser.find_element(By.ID, "operations-users-getMe")
+    operation.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    WebDriverWait(browser, 30).until(lambda d: operation.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+    operation.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+    operation.find_element(By.CSS_SELECTOR, ".execute").click()
+    live = "#operations-users-getMe .live-responses-table tbody"
+    settle = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    settle.until(lambda d: account["email"] in d.find_element(By.CSS_SELECTOR, live).text)
+    assert browser.find_element(By.CSS_SELECTOR, f"{live} .response-col_status").text.strip() == "200"
     _only_loopback(_requested(browser), process.url)
 
 
