@@ -17,7 +17,7 @@ export FOLIO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/p
 export FOLIO_TEST_VALKEY_URL ?= valkey://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install bytecode run worker test test-servers test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
+.PHONY: install bytecode test-packages run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
 
 install: $(VENV)/.installed
 
@@ -40,13 +40,16 @@ run: bytecode
 worker: bytecode
 	$(BIN)/folio worker
 
-# The fault tests start their own PostgreSQL (the machine's 15), redis-server and PgBouncer: installed once.
-test-servers:
-	@command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)
+# Debian packages the tests need, installed once and only when missing: PgBouncer for the fault tests (which
+# start their own PostgreSQL 15, redis-server and PgBouncer), Chromium and its driver for tests/browser.
+TEST_DEBS := pgbouncer chromium chromium-driver
+test-packages:
+	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # loadgroup: the fault tests (one xdist group) share their private servers on one test worker
-test: bytecode test-servers
+test: bytecode test-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-fast: bytecode

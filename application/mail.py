@@ -2,7 +2,7 @@
 
 Kinds and their data (the templates rely on these keys):
 - `verify-email`: {username, link}
-- `password-reset`: {username, code}
+- `password-reset`: {username, code, link} (`link`: the page that takes the code)
 - `order-confirmation`: {username, order_id, lines: [{title, quantity, unit_price, line_total}], total, currency}
 - `back-in-stock`: {username, book_id, title}
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from application.deps import Deps
 from application.identity.limits import limit_forgot, limit_reset
@@ -51,7 +52,9 @@ class ForgotPasswordHandler:
                 now=now,
                 expires_at=now + timedelta(seconds=deps.policy.reset_code_ttl),
             )
-            await queue_mail(uow, deps.clock, PASSWORD_RESET, user.email, {"username": user.username, "code": code})
+            link = f"{deps.policy.public_url}/reset-password?{urlencode({'email': user.email})}"
+            data = {"username": user.username, "code": code, "link": link}
+            await queue_mail(uow, deps.clock, PASSWORD_RESET, user.email, data)
             await uow.commit()
 
 

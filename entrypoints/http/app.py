@@ -9,12 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BearerAuthMiddleware, provide_optional_principal, provide_principal
@@ -40,10 +39,14 @@ from entrypoints.http.controllers.reviews import (
 )
 from entrypoints.http.controllers.shelf import ShelfController, WishlistController
 from entrypoints.http.controllers.users import MeController
+from entrypoints.http.docs_ui import assets_router, render_plugins
 from entrypoints.http.edge import InFlight, cors_config, harden, security_headers
+from entrypoints.http.landing import landing_router, landing_templates
+from entrypoints.http.locations import CreatedLocation
 from entrypoints.http.metrics import HttpMetrics, MetricsController
 from entrypoints.http.middleware import add_request_id
 from entrypoints.http.openapi_docs import document_edge_problems
+from entrypoints.http.openapi_operations import operation_id, polish_operations, security_schemes
 from entrypoints.http.problems import exception_handlers
 from entrypoints.logs import flush_logs
 
@@ -112,7 +115,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
 
     api = Router(path=API_PREFIX, route_handlers=api_routes())
     app = Litestar(
-        route_handlers=[api, HealthController, MetricsController],
+        route_handlers=[api, HealthController, MetricsController, assets_router(), landing_router(services.settings)],
         state=State({"services": services}),
         dependencies={
             "services": Provide(provide_services, use_cache=True),
@@ -120,7 +123,10 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
             "http_metrics": Provide(provide_metrics, use_cache=True),
         },
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"])],
+        middleware=[
+            CreatedLocation,
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"]),
+        ],
         before_send=[add_request_id, security_headers(services.settings)],
         cors_config=cors_config(services.settings),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
@@ -129,14 +135,17 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             title="Folio API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
-            components=Components(
-                security_schemes={"BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
-            ),
+            render_plugins=render_plugins(),
+            components=security_schemes(),
+            use_handler_docstrings=True,
+            operation_id_creator=operation_id,
         ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        template_config=landing_templates(),
         lifespan=[lifespan],
         logging_config=None,  # configured once by the entry point (entrypoints.logs), not by Litestar
         debug=debug,
     )
     document_edge_problems(app)
+    polish_operations(app)
     return harden(app, services.settings, metrics, in_flight)

@@ -13,8 +13,8 @@ from application.identity.tokens import Principal
 from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
 
-#: What a route that needs a signed-in caller declares in OpenAPI.
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+#: What a route that needs a signed-in caller declares in OpenAPI: a token from the password flow, or pasted.
+BEARER: list[dict[str, list[str]]] = [{"OAuth2Password": []}, {"BearerToken": []}]
 _MAX_TOKEN = 4096
 
 
@@ -42,17 +42,23 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """`OPTIONS` is answered by the CORS rules (Litestar's own handler), never refused for want of a token."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def requires_user(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    _principal(connection)
+    if not _preflight(connection):
+        _principal(connection)
 
 
 def requires_moderator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if not _principal(connection).is_moderator:
+    if not _preflight(connection) and not _principal(connection).is_moderator:
         raise PermissionDeniedException("Moderators only")
 
 
 def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if not _principal(connection).is_admin:
+    if not _preflight(connection) and not _principal(connection).is_admin:
         raise PermissionDeniedException("Admins only")
 
 

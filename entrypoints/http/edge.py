@@ -22,6 +22,7 @@ from litestar.enums import ScopeType
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.http.landing import PAGE_PATHS, PAGES_CSP
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.middleware import request_id
 from entrypoints.http.problems import PROBLEM_JSON, Problem
@@ -31,12 +32,12 @@ access_log = logging.getLogger("folio.access")
 
 #: A JSON API renders nothing: no scripts, frames, forms or plugins.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-#: The /schema docs page (Scalar) loads its script and styles from a CDN and reads the schema from here.
+#: The /schema docs pages: their scripts, styles and the schema all come from this server (docs_ui.py).
+#: The UIs' init scripts are inline (Litestar's render plugins), and they inject styles and run a web worker.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com https://fonts.scalar.com; "
-    "img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Location", "ETag", "Retry-After", "WWW-Authenticate"]
@@ -70,7 +71,8 @@ def security_headers(settings: Settings) -> Any:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         path = scope.get("path", "")
         docs_page = path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
-        headers["Content-Security-Policy"] = DOCS_CSP if docs_page else API_CSP
+        page = path in PAGE_PATHS or path.startswith("/verify-email/")
+        headers["Content-Security-Policy"] = DOCS_CSP if docs_page else PAGES_CSP if page else API_CSP
         if hsts:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 

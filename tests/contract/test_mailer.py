@@ -62,12 +62,15 @@ async def test_verification_mail_holds_the_link_in_text_and_html(send: Send) -> 
     assert "<b>Bold</b>" not in html
 
 
-async def test_reset_mail_holds_the_six_digit_code(send: Send) -> None:
+async def test_reset_mail_holds_the_six_digit_code_and_the_page_that_takes_it(send: Send) -> None:
     [got] = await send(rendered(PASSWORD_RESET))
     text, html = parts(got)
     assert got["Subject"] == "Your password reset code"
     assert "042917" in text
     assert "042917" in html
+    page = "http://folio.test/reset-password?email=ada%40example.com"
+    assert page in text
+    assert f'href="{page}"' in html
 
 
 async def test_order_confirmation_lists_id_lines_and_total(send: Send) -> None:

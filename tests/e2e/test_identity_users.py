@@ -150,7 +150,7 @@ async def test_the_schema_documents_every_identity_endpoint_with_its_security(cl
     for name in public:
         assert "security" not in paths[f"{API}/auth/{name}"]["post"], name
     for name in ("logout", "logout-all", "change-password"):
-        assert paths[f"{API}/auth/{name}"]["post"]["security"] == [{"BearerToken": []}], name
+        assert paths[f"{API}/auth/{name}"]["post"]["security"] == [{"OAuth2Password": []}, {"BearerToken": []}], name
     for method in ("get", "patch", "delete"):
         assert "401" in paths[f"{API}/users/me"][method]["responses"]
     admin = paths[f"{API}/admin/users/{{user_id}}"]

@@ -16,7 +16,11 @@ NASTY = '<b>Bold</b> & "quoted"'
 
 SAMPLES: dict[str, dict[str, Any]] = {
     VERIFY_EMAIL: {"username": NASTY, "link": "http://folio.test/verify-email?token=tok-123"},
-    PASSWORD_RESET: {"username": "ada", "code": "042917"},
+    PASSWORD_RESET: {
+        "username": "ada",
+        "code": "042917",
+        "link": "http://folio.test/reset-password?email=ada%40example.com",
+    },
     ORDER_CONFIRMATION: {
         "username": "ada",
         "order_id": "5b7d8a3e-1f43-4c8e-9a52-0d3c1e2f4a6b",

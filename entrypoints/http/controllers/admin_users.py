@@ -48,6 +48,7 @@ class AdminUsersController(Controller):
 
     @get("/{user_id:uuid}", responses=problem_responses(401, 403, 404))
     async def get_user(self, user_id: FromPath[UUID], services: NamedDependency[Services]) -> UserOut:
+        """Any user's account."""
         return UserOut.of(await services.identity.get_user(user_id))
 
     @patch("/{user_id:uuid}", responses=problem_responses(400, 401, 403, 404, 409, 422))
@@ -65,6 +66,7 @@ class AdminUsersController(Controller):
 
     @post("/{user_id:uuid}/reactivate", status_code=200, responses=problem_responses(401, 403, 404))
     async def reactivate(self, user_id: FromPath[UUID], services: NamedDependency[Services]) -> UserOut:
+        """Lets a deactivated account sign in again."""
         return UserOut.of(await services.identity.update_user(UpdateUser(user_id, is_active=True)))
 
     @delete("/{user_id:uuid}", status_code=204, responses=problem_responses(401, 403, 404, 409))

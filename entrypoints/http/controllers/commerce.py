@@ -76,6 +76,7 @@ class CartController(Controller):
     async def remove(
         self, item_id: FromPath[UUID], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> None:
+        """Takes a line out of the cart."""
         await services.commerce.remove_cart_item(RemoveCartItem(principal.user_id, item_id))
 
 
@@ -167,4 +168,5 @@ class PreBookingsController(Controller):
     async def cancel(
         self, prebooking_id: FromPath[UUID], principal: NamedDependency[Principal], services: NamedDependency[Services]
     ) -> None:
+        """Stops waiting for the book (the pre-booking is kept as CANCELLED)."""
         await services.commerce.cancel_prebooking(CancelPreBooking(principal.user_id, prebooking_id))

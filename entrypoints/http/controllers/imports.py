@@ -6,7 +6,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import Encoding, OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
 
@@ -26,9 +26,14 @@ class _UploadOperation(Operation):
     """Documents the multipart body the handler streams itself (Litestar would buffer a declared one)."""
 
     def __post_init__(self) -> None:
-        file_schema = Schema(type=OpenAPIType.STRING, format="binary", description="a CSV file, at most 50 MB")  # type: ignore[arg-type]
+        file_schema = Schema(
+            type=OpenAPIType.STRING,
+            format="binary",  # type: ignore[arg-type]
+            description="a UTF-8 CSV file, at most 50 MB, whose header row names title, author and price",
+        )
         form = Schema(type=OpenAPIType.OBJECT, properties={"file": file_schema}, required=["file"])
-        self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True)
+        media = OpenAPIMediaType(schema=form, encoding={"file": Encoding(content_type="text/csv")})
+        self.request_body = RequestBody(content={"multipart/form-data": media}, required=True)
 
 
 class ImportController(Controller):

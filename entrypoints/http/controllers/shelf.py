@@ -109,6 +109,7 @@ class WishlistController(Controller):
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Page[ShelfEntryOut]:
+        """The caller's shelf entries with status WISHLIST, newest first."""
         return await _page(services, principal, ShelfStatus.WISHLIST, limit, offset)
 
     @post("/", responses=problem_responses(401, 404, 409, 422))

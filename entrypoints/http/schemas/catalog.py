@@ -82,15 +82,35 @@ class BookOut(msgspec.Struct):
 
 
 # -- catalog endpoints -----------------------------------------------------------------------------
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-Author = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-Price = Annotated[str, msgspec.Meta(max_length=32, description='A decimal string, e.g. "29.99"')]
-Isbn = Annotated[str, msgspec.Meta(max_length=32)]
+# `extra` documents what the use cases check beyond msgspec's bounds (see schemas/identity.py `documented`).
+_NOT_BLANK = {"extra": {"pattern": r"\S"}}
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=500, extra_json_schema=_NOT_BLANK)]
+Author = Annotated[str, msgspec.Meta(min_length=1, max_length=300, extra_json_schema=_NOT_BLANK)]
+Price = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=32,
+        pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        description='A decimal string with at most two places, e.g. "29.99": 0 to 9999999999.99',
+    ),
+]
+_ISBN_SHAPE = r"^\s*$|^[ -]*(?:[0-9][ -]*){9}[0-9Xx][ -]*$|^[ -]*(?:[0-9][ -]*){13}$"
+Isbn = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=32,
+        description="ISBN-10 or ISBN-13, hyphens allowed, checked by its check digit; stored as ISBN-13",
+        # 10 or 13 digits (an ISBN-10 may end in X) among hyphens and spaces, or blank for none
+        extra_json_schema={"extra": {"pattern": _ISBN_SHAPE}},
+    ),
+]
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Publisher = Annotated[str, msgspec.Meta(max_length=300)]
 Pages = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 Language = Annotated[str, msgspec.Meta(min_length=1, max_length=35)]
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Slug = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=120, description="The slug of an existing genre (GET /genres)")
+]
 TagName = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
 Tags = Annotated[list[TagName], msgspec.Meta(max_length=50)]
 Stock = Annotated[int, msgspec.Meta(ge=0, le=MAX_STOCK)]

@@ -10,17 +10,50 @@ from application.identity.account import KEEP, Keep
 from application.identity.tokens import Tokens
 from domain.identity import Role, User
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, examples=["reader@example.com"])]
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=50, examples=["reader"])]
+
+# `documented` constraints are what the use cases check (with their own problem slugs); the schema says
+# them so that data generated from it is accepted, while msgspec enforces only the bounds above them.
+def documented(**schema: object) -> dict[str, object]:
+    return {"extra": schema}
+
+
+_EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"  # domain.identity: trimmed, then this
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3,
+        max_length=254,
+        examples=["reader@example.com"],
+        extra_json_schema=documented(pattern=_EMAIL_PATTERN),
+    ),
+]
+Username = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=50,
+        examples=["reader"],
+        extra_json_schema=documented(pattern=r"^\s*[A-Za-z0-9_.-]{3,50}\s*$"),
+    ),
+]
 FullName = Annotated[str, msgspec.Meta(max_length=200)]
 # Length is checked by the password policy so a too-long password is `weak-password`, not `validation`.
 Password = Annotated[str, msgspec.Meta(max_length=4096)]
+#: A password being set: the policy's bounds (8 to 128 characters, not a common one) are in the schema.
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=4096,
+        description="8 to 128 characters, not a common password (else 422 `weak-password`)",
+        extra_json_schema=documented(min_length=8, max_length=128),
+    ),
+]
 
 
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=False):
     email: Email
     username: Username
-    password: Password
+    password: NewPassword
     full_name: FullName | None = None
 
 
@@ -79,11 +112,19 @@ class LogoutIn(msgspec.Struct):
 
 class ChangePasswordIn(msgspec.Struct):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class VerifyEmailIn(msgspec.Struct):
-    token: Secret
+    token: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=512,
+            description="The `token` of the emailed link (24 h, once)",
+            extra_json_schema=documented(pattern=r"^[A-Za-z0-9_-]{43}$"),
+        ),
+    ]
 
 
 class EmailIn(msgspec.Struct):
@@ -92,8 +133,16 @@ class EmailIn(msgspec.Struct):
 
 class ResetPasswordIn(msgspec.Struct):
     email: AnyEmail
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-    new_password: Password
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=16,
+            description="The 6-digit code from the mail",
+            extra_json_schema=documented(pattern=r"^[0-9]{6}$"),
+        ),
+    ]
+    new_password: NewPassword
 
 
 class UpdateMeIn(msgspec.Struct):
@@ -108,7 +157,7 @@ class DeleteMeIn(msgspec.Struct):
 class AdminCreateUserIn(msgspec.Struct):
     email: Email
     username: Username
-    password: Password
+    password: NewPassword
     role: Role
     full_name: FullName | None = None
 
