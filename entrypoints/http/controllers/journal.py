@@ -160,6 +160,7 @@ class GoalsController(Controller):
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
     ) -> None:
+        """Removes the caller's goal for that year (its reads stay); `404` when none is set."""
         await services.journal.delete_goal(principal.user_id, year)
 
 
