@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,15 @@ import click
 
 from entrypoints.logs import configure_logging
 from entrypoints.serving import prepare_metrics_dir, run_server
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError, load_migration_settings, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _settings() -> Settings:
+def _settings(load: Callable[[], Settings] = load_settings) -> Settings:
     """The settings, checked; also sets up logging, once per command (never at import)."""
     try:
-        settings = load_settings()
+        settings = load()
     except SettingsError as exc:
         raise click.UsageError(f"bad setting: {exc}") from None
     configure_logging(settings)
@@ -29,6 +30,7 @@ def _settings() -> Settings:
 
 
 @click.group()
+@click.version_option(package_name="folio", prog_name="folio", message="%(prog)s %(version)s")
 def main() -> None:
     """Folio: bookstore, reading tracker and book repository."""
 
@@ -90,8 +92,8 @@ def upgrade_database(database_url: str) -> None:
 
 @db.command()
 def upgrade() -> None:
-    """Apply every migration not yet applied."""
-    settings = _settings()
+    """Apply every migration not yet applied (reads only FOLIO_DATABASE_URL and the logging settings)."""
+    settings = _settings(load_migration_settings)
     upgrade_database(settings.database_url)
     click.echo("database is up to date")
 

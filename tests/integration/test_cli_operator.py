@@ -1,0 +1,76 @@
+"""The command line as a new operator meets it: `--version`, migrations with only a database URL, bad settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from entrypoints.settings import _PARSERS, PREFIX, SettingsError, load_settings
+from tests.support.databases import drop_postgres_database, empty_postgres_database
+from tests.support.processes import FOLIO
+from tests.support.settings import POSTGRES_URL
+
+
+def _bare_env(**folio: str) -> dict[str, str]:
+    """This process's environment without any FOLIO_* setting, plus `folio`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+    return env | {f"{PREFIX}{k.upper()}": v for k, v in folio.items()}
+
+
+def test_version_names_the_installed_release(tmp_path: Path) -> None:
+    result = subprocess.run([FOLIO, "--version"], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"folio {version('folio')}"
+
+
+@pytest.mark.postgres
+def test_db_upgrade_needs_only_the_database_url(tmp_path: Path) -> None:
+    """No JWT secret, allowed hosts or CORS origins: migrating is not serving."""
+    name = f"folio_cli_upgrade_{os.getpid()}"
+    url = empty_postgres_database(POSTGRES_URL, name)
+    try:
+        env = _bare_env(database_url=url)
+        result = subprocess.run(
+            [FOLIO, "db", "upgrade"], env=env, capture_output=True, text=True, cwd=tmp_path, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert "database is up to date" in result.stdout
+        # The same environment is refused by the command that serves, naming what it lacks.
+        serve = subprocess.run([FOLIO, "serve"], env=env, capture_output=True, text=True, cwd=tmp_path, check=False)
+        assert serve.returncode != 0
+        assert "FOLIO_JWT_SECRET" in serve.stderr
+    finally:
+        drop_postgres_database(POSTGRES_URL, name)
+
+
+def test_a_bad_port_names_the_variable_and_the_rule(tmp_path: Path) -> None:
+    env = _bare_env(var_dir=str(tmp_path), port="80x")
+    result = subprocess.run([FOLIO, "serve"], env=env, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "FOLIO_PORT='80x': expected a whole number from 1 to 65535" in result.stderr
+    assert "invalid literal" not in result.stderr
+
+
+INT_SETTINGS = sorted(name for name, parse in _PARSERS.items() if parse.__qualname__.startswith("_int."))
+
+
+@given(
+    name=st.sampled_from(INT_SETTINGS),
+    raw=st.one_of(
+        st.text(max_size=12).filter(lambda s: s.strip() != "" and not s.strip().lstrip("+-").isdigit()),
+        st.integers().filter(lambda n: n < -(10**9) or n > 10**9).map(str),
+    ),
+)
+def test_every_bad_whole_number_setting_names_its_variable_and_range(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({f"{PREFIX}{name.upper()}": raw}, env_file=None)
+    message = str(refused.value)
+    assert message.startswith(f"{PREFIX}{name.upper()}=")
+    assert "expected a whole number from " in message
+    assert "invalid literal" not in message
