@@ -45,6 +45,7 @@ from application.deps import Deps, Policy, RateLimits
 from application.events import event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
+from application.operations.service import OperationsService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
@@ -78,6 +79,8 @@ class Services:
     imports: ImportService
     catalog: CatalogService
     mail: MailService
+    #: The operator's view (worker status); set once the embedded worker, if any, is built.
+    operations: OperationsService = field(init=False)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
@@ -213,12 +216,18 @@ def bootstrap(
         gauges["folio_dramatiq_queue_depth"] = ScrapeGauge(
             "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
         )
+    embedded = None
     if mail.embedded is not None:
         from entrypoints.worker.embedded import EmbeddedWorker
 
         embedded = EmbeddedWorker(settings, *mail.embedded, threads=min(settings.worker_threads, 4))
         services._starters.append(embedded.start)
         closers.append(embedded.stop)
+    from entrypoints.operations import build_operations
+
+    services.operations = build_operations(
+        settings, uow=uow, mail=mail, embedded=embedded, progress=import_progress, clock=clock, closers=closers
+    )
     if in_process_imports is not None:
         in_process_imports.bind(services.imports.run)
     return services

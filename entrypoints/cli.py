@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import uuid
@@ -94,6 +95,7 @@ def upgrade_database(database_url: str) -> None:
 def upgrade() -> None:
     """Apply every migration not yet applied (reads only FOLIO_DATABASE_URL and the logging settings)."""
     settings = _settings(load_migration_settings)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)  # where the embedded default's SQLite file lives
     upgrade_database(settings.database_url)
     click.echo("database is up to date")
 
@@ -227,6 +229,19 @@ def mail_retry(outbox_id: uuid.UUID) -> None:
     except NotFound:
         raise click.ClickException(f"{outbox_id} is not a failed mail") from None
     click.echo(f"{outbox_id} queued again")
+
+
+@main.command()
+@click.option("--watch", is_flag=True, help="Refresh until interrupted (Ctrl-C).")
+@click.option(
+    "--interval", default=2.0, type=click.FloatRange(0.2, 3600), show_default=True, help="Seconds between refreshes."
+)
+def status(watch: bool, interval: float) -> None:
+    """Workers, queues, the mail outbox and imports in progress (as GET /api/v1/admin/worker-status)."""
+    from entrypoints.status_cli import show_status
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(show_status(_services(), watch=watch, interval=interval))
 
 
 def _services() -> Any:

@@ -30,6 +30,7 @@ from entrypoints.http.controllers.commerce import (
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
 from entrypoints.http.controllers.mail import MailAdminController
+from entrypoints.http.controllers.operations import WorkerStatusController
 from entrypoints.http.controllers.reviews import (
     BookReviewsController,
     ReviewsController,
@@ -71,6 +72,7 @@ def api_routes() -> list[Any]:
         *CATALOG_ROUTES,
         # mail
         MailAdminController,
+        WorkerStatusController,
         # CSV import
         ImportController,
     ]

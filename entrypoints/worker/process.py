@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dramatiq import Broker
 
-from adapters.dramatiq.broker import PatientAsyncIO, make_broker
+from adapters.dramatiq.broker import MAIL_QUEUE, PatientAsyncIO, make_broker
+from adapters.dramatiq.imports import IMPORT_QUEUE
+from adapters.dramatiq.monitor import WorkerCounters
 from entrypoints.loops import new_event_loop
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import install_broker
@@ -25,6 +27,7 @@ def worker_broker(settings: Settings) -> Broker:
         loop_factory=new_event_loop,
     )
     broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
+    broker.add_middleware(WorkerCounters((MAIL_QUEUE, IMPORT_QUEUE)))  # host, pid and counts beside its heartbeat
     return broker
 
 
