@@ -17,7 +17,7 @@ export FOLIO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/p
 export FOLIO_TEST_VALKEY_URL ?= valkey://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install bytecode run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
+.PHONY: install bytecode browser run worker test test-fast lint fmt bench bench-catalog bench-checkout bench-import bench-mail clean
 
 install: $(VENV)/.installed
 
@@ -40,8 +40,13 @@ run: bytecode
 worker: bytecode
 	$(BIN)/folio worker
 
-test: bytecode
+test: bytecode browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# Headless Chromium and its driver from Debian, for the browser tests (tests/browser); skipped when present.
+browser:
+	@if ! command -v chromium >/dev/null || ! test -x /usr/bin/chromedriver; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
 test-fast: bytecode
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit

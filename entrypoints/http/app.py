@@ -27,6 +27,7 @@ from entrypoints.http.controllers.commerce import (
     OrdersController,
     PreBookingsController,
 )
+from entrypoints.http.controllers.dashboard import DashboardController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
 from entrypoints.http.controllers.mail import MailAdminController
@@ -106,7 +107,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
 
     api = Router(path=API_PREFIX, route_handlers=api_routes())
     app = Litestar(
-        route_handlers=[api, HealthController, MetricsController],
+        route_handlers=[api, HealthController, MetricsController, DashboardController],
         state=State({"services": services}),
         dependencies={
             "services": Provide(provide_services, use_cache=True),
@@ -114,7 +115,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
             "http_metrics": Provide(provide_metrics, use_cache=True),
         },
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"])],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics", "^/admin"])],
         before_send=[add_request_id, security_headers(services.settings)],
         cors_config=cors_config(services.settings),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

@@ -38,6 +38,11 @@ DOCS_CSP = (
     "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com https://fonts.scalar.com; "
     "img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+#: The operator's dashboard (/admin/): its own script and styles, calls to this origin only, nothing inline.
+DASHBOARD_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Location", "ETag", "Retry-After", "WWW-Authenticate"]
 
@@ -70,7 +75,9 @@ def security_headers(settings: Settings) -> Any:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         path = scope.get("path", "")
         docs_page = path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
-        headers["Content-Security-Policy"] = DOCS_CSP if docs_page else API_CSP
+        headers["Content-Security-Policy"] = (
+            DOCS_CSP if docs_page else DASHBOARD_CSP if path.startswith("/admin") else API_CSP
+        )
         if hsts:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 

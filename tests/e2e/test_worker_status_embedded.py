@@ -43,3 +43,21 @@ async def test_the_in_process_worker_is_listed_alive_and_counts_what_it_sends(
     assert status["workers"][0]["failed"] == 0
     assert status["outbox"] == {"pending": 0, "failed": 0}
     assert status["requests"]["per_second"] > 0
+
+
+async def test_the_dashboard_page_and_its_assets_come_from_folio_under_a_strict_policy(
+    client: AsyncTestClient[Any],
+) -> None:
+    page = await client.get("/admin/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "https:" not in policy
+    for src in ("/admin/assets/dashboard.js", "/admin/assets/dashboard.css", "/admin/assets/favicon.svg"):
+        assert f'"{src}"' in page.text
+        assert (await client.get(src)).status_code == 200
+    assert "http" not in page.text.replace("http-equiv", "")  # nothing from another origin
+    assert (await client.get("/admin/assets/index.html")).status_code == 404
+    assert (await client.get("/admin/assets/..%2Fcontrollers%2Fdashboard.py")).status_code == 404
