@@ -170,6 +170,10 @@ def worker(processes: int | None, threads: int | None) -> None:
     settings = _settings()
     if settings.valkey_url is None:
         raise click.UsageError("folio worker needs FOLIO_VALKEY_URL; without it, folio serve runs its own worker")
+    if settings.worker_metrics_port:
+        from entrypoints.serving import prepare_worker_metrics
+
+        prepare_worker_metrics(settings.var_dir, settings.worker_metrics_host, settings.worker_metrics_port)
     args = make_argument_parser().parse_args(
         [
             "entrypoints.worker.process:broker",

@@ -134,6 +134,9 @@ class Settings:
     worker_processes: int = 1
     worker_threads: int = 8
     worker_heartbeat_timeout: int = 60
+    #: `folio worker` serves Dramatiq's Prometheus figures here (port 0: off).
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9191
 
     @property
     def production(self) -> bool:
@@ -183,6 +186,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "worker_processes": _int(1, 64),
     "worker_threads": _int(1, 256),
     "worker_heartbeat_timeout": _int(5, 3600),
+    "worker_metrics_port": _int(0, 65535),
 }
 
 

@@ -5,12 +5,15 @@ Importing it configures the broker from settings, then imports the actor modules
 
 from __future__ import annotations
 
+import os
+
 from dramatiq import Broker
 
 from adapters.dramatiq.broker import MAIL_QUEUE, PatientAsyncIO, make_broker
 from adapters.dramatiq.imports import IMPORT_QUEUE
 from adapters.dramatiq.monitor import WorkerCounters
 from entrypoints.loops import new_event_loop
+from entrypoints.serving import DRAMATIQ_PROM_DB
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import install_broker
 from entrypoints.worker.lifecycle import FolioServices
@@ -28,6 +31,10 @@ def worker_broker(settings: Settings) -> Broker:
     )
     broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
     broker.add_middleware(WorkerCounters((MAIL_QUEUE, IMPORT_QUEUE)))  # host, pid and counts beside its heartbeat
+    if os.environ.get(DRAMATIQ_PROM_DB):  # set by `folio worker` unless FOLIO_WORKER_METRICS_PORT=0
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())  # processed, failed, retried, in progress, durations by actor
     return broker
 
 

@@ -36,6 +36,7 @@ def worker_env(
         "FOLIO_MAIL_RETRY_BACKOFF": "1",
         "FOLIO_WORKER_HEARTBEAT_TIMEOUT": "5",
         "FOLIO_WORKER_THREADS": "2",
+        "FOLIO_WORKER_METRICS_PORT": "0",  # tests running side by side would share 9191; one that scrapes sets it
         "FOLIO_LOG_JSON": "false",
         **smtp_server.env(timeout=2),
     }
