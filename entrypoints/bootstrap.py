@@ -60,6 +60,7 @@ from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
+from entrypoints.tracing import trace_engine
 from entrypoints.worker.wiring import build_mail
 
 log = logging.getLogger("folio")
@@ -152,6 +153,7 @@ def bootstrap(
     gauges: dict[str, ScrapeGauge] = {}
     if uow is None:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        trace_engine(engine)  # SQL spans, when OTEL_* turned tracing on
         closers.append(engine.dispose)
         checks["database"] = lambda: ping(engine)
         uow = SqlUowFactory(engine, handlers=event_handlers())

@@ -45,6 +45,7 @@ from entrypoints.http.middleware import add_request_id
 from entrypoints.http.openapi_docs import document_edge_problems
 from entrypoints.http.problems import exception_handlers
 from entrypoints.logs import flush_logs
+from entrypoints.tracing import http_plugins
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1024 * 1024  # one MiB for JSON bodies; uploads set their own limit
@@ -130,6 +131,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             ),
         ),
         lifespan=[lifespan],
+        plugins=http_plugins(),  # OpenTelemetry, when OTEL_* turned tracing on
         logging_config=None,  # configured once by the entry point (entrypoints.logs), not by Litestar
         debug=debug,
     )
