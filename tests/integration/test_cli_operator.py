@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
+import signal
 import subprocess
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -74,3 +78,29 @@ def test_every_bad_whole_number_setting_names_its_variable_and_range(name: str, 
     assert message.startswith(f"{PREFIX}{name.upper()}=")
     assert "expected a whole number from " in message
     assert "invalid literal" not in message
+
+
+def test_status_watch_refreshes_in_a_terminal_until_interrupted(tmp_path: Path) -> None:
+    """In a terminal (a pty here) `folio status --watch` redraws the status; Ctrl-C ends it cleanly."""
+    env = _bare_env(var_dir=str(tmp_path)) | {"COLUMNS": "120", "LINES": "60", "TERM": "xterm"}
+    assert (
+        subprocess.run([FOLIO, "db", "upgrade"], env=env, capture_output=True, cwd=tmp_path, check=False).returncode
+        == 0
+    )
+    controller, terminal = pty.openpty()
+    watch = subprocess.Popen(
+        [FOLIO, "status", "--watch", "--interval", "0.3"], env=env, cwd=tmp_path,
+        stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    deadline = time.monotonic() + 60
+    while output.count(b"Outbox: 0 pending") < 3 and time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], 1)
+        if ready:
+            output += os.read(controller, 65536)
+    watch.send_signal(signal.SIGINT)
+    assert watch.wait(30) == 0
+    os.close(controller)
+    assert output.count(b"Outbox: 0 pending") >= 3, output[-2000:]
+    assert b"Queues" in output
