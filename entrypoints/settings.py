@@ -195,6 +195,22 @@ def _source(environ: Mapping[str, str] | None, env_file: str | Path | None) -> d
     if env_file is not None and Path(env_file).is_file():
         source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     source.update(os.environ if environ is None else environ)
+    return _read_secret_files(source)
+
+
+def _read_secret_files(source: dict[str, str]) -> dict[str, str]:
+    """`FOLIO_X_FILE=/run/secrets/x` gives FOLIO_X the file's text (Docker and Kubernetes secrets)."""
+    names = {PREFIX + f.name.upper() for f in fields(Settings)}
+    for variable, path in list(source.items()):
+        target = variable.removesuffix("_FILE")
+        if variable in names or target == variable or target not in names or not path:
+            continue  # FOLIO_LOG_FILE is a setting of its own, not a file holding FOLIO_LOG
+        if target in source:
+            raise SettingsError(f"{variable} and {target} are both set: choose one")
+        try:
+            source[target] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{variable}={path!r}: cannot read the file ({type(exc).__name__})") from None
     return source
 
 
