@@ -47,6 +47,7 @@ from application.events import event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
 from application.journal.service import JournalService
+from application.operations.service import OperationsService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
@@ -64,6 +65,7 @@ from entrypoints.connections import connection_budget
 from entrypoints.identity_providers import identity_providers as configured_providers
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
+from entrypoints.tracing import trace_engine
 from entrypoints.worker.wiring import build_mail
 
 log = logging.getLogger("folio")
@@ -84,6 +86,8 @@ class Services:
     imports: ImportService
     catalog: CatalogService
     mail: MailService
+    #: The operator's view (worker status); set once the embedded worker, if any, is built.
+    operations: OperationsService = field(init=False)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
@@ -166,6 +170,7 @@ def bootstrap(
     budget = connection_budget(settings, workers)
     if uow is None:
         engine = make_engine(settings.database_url, pool=budget.write)
+        trace_engine(engine)  # SQL spans, when OTEL_* turned tracing on
         closers.append(engine.dispose)
         checks["database"] = lambda: ping(engine)
         uow = SqlUowFactory(engine, handlers=event_handlers())
@@ -234,12 +239,18 @@ def bootstrap(
         gauges["folio_dramatiq_queue_depth"] = ScrapeGauge(
             "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
         )
+    embedded = None
     if mail.embedded is not None:
         from entrypoints.worker.embedded import EmbeddedWorker
 
         embedded = EmbeddedWorker(settings, *mail.embedded, threads=min(settings.worker_threads, 4))
         services._starters.append(embedded.start)
         closers.append(embedded.stop)
+    from entrypoints.operations import build_operations
+
+    services.operations = build_operations(
+        settings, uow=uow, mail=mail, embedded=embedded, progress=import_progress, clock=clock, closers=closers
+    )
     if in_process_imports is not None:
         in_process_imports.bind(services.imports.run)
     return services

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import click
 
 from entrypoints.logs import configure_logging
 from entrypoints.serving import prepare_metrics_dir, run_server
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError, load_migration_settings, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -36,10 +38,10 @@ def _within_budget(settings: Settings, processes: int, what: str) -> int:
     return allowed
 
 
-def _settings() -> Settings:
+def _settings(load: Callable[[], Settings] = load_settings) -> Settings:
     """The settings, checked; also sets up logging, once per command (never at import)."""
     try:
-        settings = load_settings()
+        settings = load()
     except SettingsError as exc:
         raise click.UsageError(f"bad setting: {exc}") from None
     configure_logging(settings)
@@ -47,6 +49,7 @@ def _settings() -> Settings:
 
 
 @click.group()
+@click.version_option(package_name="folio", prog_name="folio", message="%(prog)s %(version)s")
 def main() -> None:
     """Folio: bookstore, reading tracker and book repository."""
 
@@ -111,8 +114,9 @@ def upgrade_database(database_url: str) -> None:
 
 @db.command()
 def upgrade() -> None:
-    """Apply every migration not yet applied."""
-    settings = _settings()
+    """Apply every migration not yet applied (reads only FOLIO_DATABASE_URL and the logging settings)."""
+    settings = _settings(load_migration_settings)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)  # where the embedded default's SQLite file lives
     upgrade_database(settings.database_url)
     click.echo("database is up to date")
 
@@ -189,6 +193,10 @@ def worker(processes: int | None, threads: int | None) -> None:
         raise click.UsageError("folio worker needs FOLIO_VALKEY_URL; without it, folio serve runs its own worker")
     count = _within_budget(settings, processes or settings.worker_processes, "FOLIO_WORKER_PROCESSES")
     os.environ["FOLIO_WORKER_PROCESSES"] = str(count)  # each process's share of the connection budget
+    if settings.worker_metrics_port:
+        from entrypoints.serving import prepare_worker_metrics
+
+        prepare_worker_metrics(settings.var_dir, settings.worker_metrics_host, settings.worker_metrics_port)
     args = make_argument_parser().parse_args(
         [
             "entrypoints.worker.process:broker",
@@ -248,6 +256,19 @@ def mail_retry(outbox_id: uuid.UUID) -> None:
     except NotFound:
         raise click.ClickException(f"{outbox_id} is not a failed mail") from None
     click.echo(f"{outbox_id} queued again")
+
+
+@main.command()
+@click.option("--watch", is_flag=True, help="Refresh until interrupted (Ctrl-C).")
+@click.option(
+    "--interval", default=2.0, type=click.FloatRange(0.2, 3600), show_default=True, help="Seconds between refreshes."
+)
+def status(watch: bool, interval: float) -> None:
+    """Workers, queues, the mail outbox and imports in progress (as GET /api/v1/admin/worker-status)."""
+    from entrypoints.status_cli import show_status
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(show_status(_services(), watch=watch, interval=interval))
 
 
 def _services() -> Any:

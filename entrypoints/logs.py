@@ -119,13 +119,10 @@ def _handlers(settings: Settings, formatter: logging.Formatter) -> list[logging.
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if settings.log_file is not None:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        # Each process rotates its own handle; with several workers use FOLIO_LOG_FILE per process
-        # or let the platform collect stderr (see the README).
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                settings.log_file, maxBytes=20 * 1024 * 1024, backupCount=5, encoding="utf-8"
-            )
-        )
+        # Several processes (server workers, Dramatiq workers) append to one file: none of them rotates it
+        # (a rotating handler per process would rename it under the others). logrotate moves it; each
+        # process sees the new inode at its next line and reopens the path.
+        handlers.append(logging.handlers.WatchedFileHandler(settings.log_file, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(formatter)
     return handlers

@@ -13,6 +13,8 @@ log = logging.getLogger("folio.serve")
 
 FACTORY = "entrypoints.http.asgi:create"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: Dramatiq's Prometheus middleware: where its worker processes keep their figures (lower case, as it spells it).
+DRAMATIQ_PROM_DB = "dramatiq_prom_db"
 
 
 def prepare_metrics_dir(var_dir: Path) -> Path:
@@ -20,11 +22,33 @@ def prepare_metrics_dir(var_dir: Path) -> Path:
 
     Must run before anything imports prometheus_client: the library picks its storage at import.
     """
-    path = Path(os.environ.get(MULTIPROC_ENV) or var_dir / "prometheus")
+    path = clear_metrics_dir(Path(os.environ.get(MULTIPROC_ENV) or var_dir / "prometheus"))
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def clear_metrics_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):  # only prometheus-client's files: the directory may be the operator's
         stale.unlink()
-    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def prepare_worker_metrics(var_dir: Path, host: str, port: int) -> Path:
+    """`folio worker`: Dramatiq's Prometheus middleware keeps each worker process's figures in a fresh
+    directory of their own (never the API's) and serves them merged on host:port from a forked process.
+
+    Dramatiq's middleware reads these variables when its module is imported, so set them first.
+    """
+    path = clear_metrics_dir(var_dir / "worker-prometheus")
+    os.environ.update(
+        {
+            "dramatiq_prom_db": str(path),
+            "dramatiq_prom_host": host,
+            "dramatiq_prom_port": str(port),
+            MULTIPROC_ENV: str(path),
+        }
+    )
     return path
 
 

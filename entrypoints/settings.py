@@ -30,10 +30,15 @@ def _bool(raw: str) -> bool:
 
 
 def _int(low: int, high: int) -> Callable[[str], int]:
+    rule = f"expected a whole number from {low} to {high}"
+
     def parse(raw: str) -> int:
-        value = int(raw)
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(rule) from None
         if not low <= value <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
+            raise ValueError(rule)
         return value
 
     return parse
@@ -168,6 +173,9 @@ class Settings:
     oauth_redirect_uris: tuple[str, ...] = ()
     #: Seconds a provider has for each step of a sign-in before it counts as down.
     oauth_timeout: int = 10
+    #: `folio worker` serves Dramatiq's Prometheus figures here (port 0: off).
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9191
 
     @property
     def production(self) -> bool:
@@ -227,19 +235,42 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "oauth_github_api_url": _url,
     "oauth_redirect_uris": _redirect_uris,
     "oauth_timeout": _int(1, 120),
+    "worker_metrics_port": _int(0, 65535),
 }
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env") -> Settings:
-    """Reads `FOLIO_*` from `environ` (default: the process environment) over a `.env` file."""
+def _source(environ: Mapping[str, str] | None, env_file: str | Path | None) -> dict[str, str]:
     source: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     source.update(os.environ if environ is None else environ)
+    return _read_secret_files(source)
+
+
+def _read_secret_files(source: dict[str, str]) -> dict[str, str]:
+    """`FOLIO_X_FILE=/run/secrets/x` gives FOLIO_X the file's text (Docker and Kubernetes secrets)."""
+    names = {PREFIX + f.name.upper() for f in fields(Settings)}
+    for variable, path in list(source.items()):
+        target = variable.removesuffix("_FILE")
+        if variable in names or target == variable or target not in names or not path:
+            continue  # FOLIO_LOG_FILE is a setting of its own, not a file holding FOLIO_LOG
+        if target in source:
+            raise SettingsError(f"{variable} and {target} are both set: choose one")
+        try:
+            source[target] = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{variable}={path!r}: cannot read the file ({type(exc).__name__})") from None
+    return source
+
+
+def _parse(source: Mapping[str, str], names: frozenset[str] | None = None) -> Settings:
+    """The settings named (default: all) from `source`, each checked by its parser; the rest keep defaults."""
     values: dict[str, Any] = {}
     for f in fields(Settings):
         raw = source.get(PREFIX + f.name.upper())
-        if raw is None or (raw == "" and f.name not in {"cors_origins", "allowed_hosts"}):
+        if (names is not None and f.name not in names) or raw is None:
+            continue
+        if raw == "" and f.name not in {"cors_origins", "allowed_hosts"}:
             continue
         parse = _PARSERS.get(f.name, str)
         try:
@@ -249,7 +280,25 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | P
     var_dir = values.get("var_dir", Path("var"))
     values.setdefault("database_url", f"sqlite+aiosqlite:///{var_dir}/folio.db")
     values.setdefault("mail_dir", var_dir / "mail")
-    settings = Settings(**values)
+    return Settings(**values)
+
+
+#: What migrating a database needs: where it is, and how to log (no secrets, hosts or servers).
+MIGRATION_SETTINGS = frozenset({"var_dir", "database_url", "log_level", "log_json", "log_file"})
+
+
+def load_migration_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
+) -> Settings:
+    """`folio db upgrade`: only FOLIO_DATABASE_URL (and logging) is read; serving settings are not checked."""
+    settings = _parse(_source(environ, env_file), MIGRATION_SETTINGS)
+    _check_log_level(settings)
+    return settings
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env") -> Settings:
+    """Reads `FOLIO_*` from `environ` (default: the process environment) over a `.env` file."""
+    settings = _parse(_source(environ, env_file))
     if settings.smtp_tls not in {"starttls", "tls", "none"}:
         raise SettingsError(f"{PREFIX}SMTP_TLS={settings.smtp_tls!r}: expected starttls, tls or none")
     if settings.jwt_algorithm not in {"HS256", "HS384", "HS512"}:
@@ -277,8 +326,7 @@ def _check_oauth(settings: Settings) -> None:
 
 def _check_edge(settings: Settings) -> None:
     """Production names its browser origins and host names: an open edge must be chosen, not defaulted."""
-    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise SettingsError(f"{PREFIX}LOG_LEVEL={settings.log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
+    _check_log_level(settings)
     if not settings.production:
         return
     if settings.allowed_hosts is None or not settings.allowed_hosts:
@@ -291,6 +339,11 @@ def _check_edge(settings: Settings) -> None:
             f"{PREFIX}CORS_ORIGINS is required with a PostgreSQL database: the browser origins allowed to call "
             "the API (comma separated, e.g. https://app.example.com), `*` for any, or empty for none"
         )
+
+
+def _check_log_level(settings: Settings) -> None:
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise SettingsError(f"{PREFIX}LOG_LEVEL={settings.log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
 
 
 def _with_dev_secret(settings: Settings) -> Settings:

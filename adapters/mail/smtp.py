@@ -1,15 +1,13 @@
-"""The SMTP mailer: smtplib in a worker thread, STARTTLS, implicit TLS or plain, and a hard deadline."""
+"""The SMTP mailer: aiosmtplib on the event loop, STARTTLS, implicit TLS or plain, and a hard deadline."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import smtplib
-import socket
 import ssl
-import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
+
+import aiosmtplib
 
 from adapters.mail.message import build_message
 from application.ports.mail import Email, MailError
@@ -35,60 +33,48 @@ class SmtpMailer:
         self._config = config
         self._tls = tls_context or ssl.create_default_context()
 
+    def _client(self) -> aiosmtplib.SMTP:
+        c = self._config
+        return aiosmtplib.SMTP(
+            hostname=c.host,
+            port=c.port,
+            username=c.user or None,
+            password=(c.password or "") if c.user else None,
+            timeout=c.timeout,  # each command's own bound; the deadline below bounds the whole send
+            use_tls=c.security == "tls",
+            start_tls=c.security == "starttls",  # required when asked for, never attempted otherwise
+            tls_context=self._tls,
+        )
+
     async def send(self, mail: Email) -> None:
-        message = build_message(mail, self._config.sender)
-        await asyncio.to_thread(self._send, message)
-
-    def _connect(self) -> smtplib.SMTP:
         c = self._config
+        message = build_message(mail, c.sender)
+        client = self._client()
         try:
-            if c.security == "tls":
-                return smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls)
-            return smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"cannot connect to SMTP {c.host}:{c.port}: {type(exc).__name__}: {exc}") from exc
-
-    def _send(self, message: EmailMessage) -> None:
-        c = self._config
-        smtp = self._connect()
-        deadline = threading.Timer(c.timeout, _cut_off, args=(smtp,))
-        deadline.start()
-        try:
-            smtp.ehlo()
-            if c.security == "starttls":
-                smtp.starttls(context=self._tls)
-                smtp.ehlo()
-            if c.user:
-                smtp.login(c.user, c.password or "")
-            refused = smtp.send_message(message)
-            if refused:
-                raise MailError(f"recipient refused: {sorted(refused)}", permanent=True)
-        except smtplib.SMTPResponseException as exc:
-            permanent = 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPAuthenticationError)
-            raise MailError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}", permanent=permanent) from exc
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError(f"recipient refused: {sorted(exc.recipients)}", permanent=True) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailError(f"SMTP failed: {type(exc).__name__}: {exc}") from exc
+            async with asyncio.timeout(c.timeout):
+                await client.connect()
+                refused, _ = await client.send_message(message)
+                if refused:
+                    raise MailError(f"recipient refused: {sorted(refused)}", permanent=True)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise MailError(f"recipient refused: {[r.recipient for r in exc.recipients]}", permanent=True) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.code < 600 and not isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+            raise MailError(f"SMTP {exc.code}: {exc.message}", permanent=permanent) from exc
+        except TimeoutError as exc:  # before OSError, its base class
+            raise MailError(f"SMTP {c.host}:{c.port} did not finish within {c.timeout:g}s") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailError(f"SMTP {c.host}:{c.port} failed: {type(exc).__name__}: {exc}") from exc
         finally:
-            deadline.cancel()
-            _quit(smtp)
+            await _quit(client)
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _cut_off(smtp: smtplib.SMTP) -> None:
-    """Runs on the deadline timer's thread: wakes the blocked send with a socket error."""
-    sock = smtp.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    if not client.is_connected:
+        return
     try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
+        async with asyncio.timeout(2):
+            await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        with contextlib.suppress(Exception):
+            client.close()

@@ -27,11 +27,13 @@ from entrypoints.http.controllers.commerce import (
     OrdersController,
     PreBookingsController,
 )
+from entrypoints.http.controllers.dashboard import DashboardController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
 from entrypoints.http.controllers.journal import JOURNAL_ROUTES
 from entrypoints.http.controllers.mail import MailAdminController
 from entrypoints.http.controllers.oauth import IdentitiesController, OAuthController
+from entrypoints.http.controllers.operations import WorkerStatusController
 from entrypoints.http.controllers.reviews import (
     BookReviewsController,
     ReviewsController,
@@ -49,6 +51,7 @@ from entrypoints.http.openapi_docs import document_edge_problems
 from entrypoints.http.openapi_operations import operation_id, polish_operations, security_schemes
 from entrypoints.http.problems import exception_handlers
 from entrypoints.logs import flush_logs
+from entrypoints.tracing import http_plugins
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1024 * 1024  # one MiB for JSON bodies; uploads set their own limit
@@ -80,6 +83,7 @@ def api_routes() -> list[Any]:
         *CATALOG_ROUTES,
         # mail
         MailAdminController,
+        WorkerStatusController,
         # CSV import
         ImportController,
         # readers' activity and review history (issue 17)
@@ -115,7 +119,14 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
 
     api = Router(path=API_PREFIX, route_handlers=api_routes())
     app = Litestar(
-        route_handlers=[api, HealthController, MetricsController, assets_router(), landing_router(services.settings)],
+        route_handlers=[
+            api,
+            HealthController,
+            MetricsController,
+            DashboardController,
+            assets_router(),
+            landing_router(services.settings),
+        ],
         state=State({"services": services}),
         dependencies={
             "services": Provide(provide_services, use_cache=True),
@@ -125,7 +136,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
         },
         middleware=[
             CreatedLocation,
-            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"]),
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics", "^/admin"]),
         ],
         before_send=[add_request_id, security_headers(services.settings)],
         cors_config=cors_config(services.settings),
@@ -143,6 +154,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         template_config=landing_templates(),
         lifespan=[lifespan],
+        plugins=http_plugins(),  # OpenTelemetry, when OTEL_* turned tracing on
         logging_config=None,  # configured once by the entry point (entrypoints.logs), not by Litestar
         debug=debug,
     )

@@ -39,6 +39,11 @@ DOCS_CSP = (
     "font-src 'self' data:; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+#: The operator's dashboard (/admin/): its own script and styles, calls to this origin only, nothing inline.
+DASHBOARD_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key", "If-None-Match"]
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Location", "ETag", "Retry-After", "WWW-Authenticate"]
 
@@ -72,7 +77,10 @@ def security_headers(settings: Settings) -> Any:
         path = scope.get("path", "")
         docs_page = path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
         page = path in PAGE_PATHS or path.startswith("/verify-email/")
-        headers["Content-Security-Policy"] = DOCS_CSP if docs_page else PAGES_CSP if page else API_CSP
+        dashboard = path.startswith("/admin")
+        headers["Content-Security-Policy"] = (
+            DOCS_CSP if docs_page else PAGES_CSP if page else DASHBOARD_CSP if dashboard else API_CSP
+        )
         if hsts:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 

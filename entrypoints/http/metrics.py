@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
+import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 
 from litestar import Controller, Response, get
@@ -20,6 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from application.ports.operations import RequestFigures
 from entrypoints.bootstrap import Services
 from entrypoints.probes import Reading
 
@@ -54,18 +58,66 @@ class HttpMetrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self.rates = SlidingRates(self)
 
     def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
         labels = (method if method in _METHODS else "OTHER", route or UNMATCHED, str(status))
         self.requests.labels(*labels).inc()
         self.latency.labels(*labels).observe(seconds)
 
-    def request_figures(self) -> bytes:
+    def _registry(self) -> CollectorRegistry:
         if self.registry is not None:
-            return generate_latest(self.registry)
+            return self.registry
         merged = CollectorRegistry()
-        MultiProcessCollector(merged)
-        return generate_latest(merged)
+        MultiProcessCollector(merged)  # every server process of this machine
+        return merged
+
+    def request_figures(self) -> bytes:
+        return generate_latest(self._registry())
+
+    def request_totals(self) -> tuple[int, int]:
+        """Requests answered so far and how many of them were 5xx (all server processes of this machine)."""
+        total = errors = 0.0
+        for family in self._registry().collect():
+            if family.name != "folio_http_requests":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    total += sample.value
+                    if sample.labels.get("status", "").startswith("5"):
+                        errors += sample.value
+        return int(total), int(errors)
+
+
+class SlidingRates:
+    """Request and 5xx rates over the last minute, from two readings of the request counter."""
+
+    def __init__(self, metrics: HttpMetrics, *, window: float = 60.0) -> None:
+        self._metrics = metrics
+        self._window = window
+        self._lock = threading.Lock()
+        # (monotonic time, total, errors); the counter starts at zero with the process
+        self._samples: deque[tuple[float, int, int]] = deque([(time.monotonic(), 0, 0)])
+
+    def figures(self) -> RequestFigures:
+        now = time.monotonic()
+        total, errors = self._metrics.request_totals()
+        with self._lock:
+            while len(self._samples) > 1 and now - self._samples[1][0] >= self._window:
+                self._samples.popleft()  # keep one reading at least a window old, when there is one
+            then, total_then, errors_then = self._samples[0]
+            if now - self._samples[-1][0] >= 1.0:
+                self._samples.append((now, total, errors))
+        seconds = max(now - then, 1e-3)
+        requests, failed = max(total - total_then, 0), max(errors - errors_then, 0)
+        return RequestFigures(
+            per_second=requests / seconds,
+            errors_per_second=failed / seconds,
+            error_ratio=failed / requests if requests else 0.0,
+            window_seconds=seconds,
+            total=total,
+            errors=errors,
+        )
 
 
 class _Snapshot(Collector):

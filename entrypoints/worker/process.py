@@ -5,11 +5,17 @@ Importing it configures the broker from settings, then imports the actor modules
 
 from __future__ import annotations
 
+import os
+
 from dramatiq import Broker
 
-from adapters.dramatiq.broker import PatientAsyncIO, make_broker
+from adapters.dramatiq.broker import MAIL_QUEUE, PatientAsyncIO, make_broker
+from adapters.dramatiq.imports import IMPORT_QUEUE
+from adapters.dramatiq.monitor import WorkerCounters
 from entrypoints.loops import new_event_loop
+from entrypoints.serving import DRAMATIQ_PROM_DB
 from entrypoints.settings import Settings, load_settings
+from entrypoints.tracing import broker_middleware, configure_tracing
 from entrypoints.worker import install_broker
 from entrypoints.worker.lifecycle import FolioServices
 
@@ -25,8 +31,16 @@ def worker_broker(settings: Settings) -> Broker:
         loop_factory=new_event_loop,
     )
     broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
+    broker.add_middleware(WorkerCounters((MAIL_QUEUE, IMPORT_QUEUE)))  # host, pid and counts beside its heartbeat
+    for middleware in broker_middleware():  # the trace context of the sender, when tracing is on
+        broker.add_middleware(middleware)
+    if os.environ.get(DRAMATIQ_PROM_DB):  # set by `folio worker` unless FOLIO_WORKER_METRICS_PORT=0
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())  # processed, failed, retried, in progress, durations by actor
     return broker
 
 
+configure_tracing("worker")  # each worker process, before its broker and engines exist
 broker = worker_broker(load_settings())
 install_broker(broker)

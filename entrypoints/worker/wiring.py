@@ -14,6 +14,7 @@ from adapters.mail.templates import JinjaMailRenderer
 from application.ports.mail import Mailer, MailPolicy, MailPorts
 from application.ports.outbox import Publisher
 from entrypoints.settings import Settings
+from entrypoints.tracing import broker_middleware
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ def build_mail(settings: Settings, *, publisher: Publisher | None, mailer: Maile
             min_backoff_ms=settings.mail_retry_backoff * 1000,
             asyncio_middleware=False,  # this process only publishes, or runs actors on its own loop
         )
+        for middleware in broker_middleware():  # each message carries its sender's trace context
+            broker.add_middleware(middleware)
         dramatiq_publisher = DramatiqPublisher(broker, accepting=settings.valkey_url is not None)
         if settings.valkey_url is None:
             embedded = (broker, dramatiq_publisher)

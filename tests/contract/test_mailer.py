@@ -15,7 +15,7 @@ from adapters.mail.templates import JinjaMailRenderer
 from application.mail import BACK_IN_STOCK, ORDER_CONFIRMATION, PASSWORD_RESET, VERIFY_EMAIL
 from application.ports.mail import Email, MailError
 from tests.support.mail import NASTY, SAMPLES, eml_files
-from tests.support.smtp import SmtpServer, parts
+from tests.support.smtp import SmtpServer, parts, self_signed
 
 SENDER = "Folio <no-reply@folio.test>"
 Send = Callable[[Email], Awaitable[list[EmailMessage]]]
@@ -120,3 +120,33 @@ async def test_a_send_that_hangs_is_cut_off_at_the_deadline(smtp_server: SmtpSer
     with pytest.raises(MailError):
         await SmtpMailer(config).send(rendered(PASSWORD_RESET))
     assert smtp_server.mailbox.received() == []
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_smtp_over_tls_checks_the_certificate_and_delivers(security: str, tmp_path: Path) -> None:
+    server_tls, client_tls = self_signed(tmp_path)
+    server = SmtpServer(**{"starttls" if security == "starttls" else "implicit_tls": server_tls})
+    server.start()
+    try:
+        config = SmtpConfig(host=server.host, port=server.port, security=security, timeout=5, sender=SENDER)
+        with pytest.raises(MailError):  # the system's trust store does not know this certificate
+            await SmtpMailer(config).send(rendered(PASSWORD_RESET))
+        await SmtpMailer(config, tls_context=client_tls).send(rendered(PASSWORD_RESET))
+        [got] = server.mailbox.received()
+        assert got["Subject"] == "Your password reset code"
+    finally:
+        server.stop()
+
+
+async def test_starttls_required_by_the_server_is_refused_without_it(tmp_path: Path) -> None:
+    server_tls, _ = self_signed(tmp_path)
+    server = SmtpServer(starttls=server_tls)
+    server.start()
+    try:
+        plain = SmtpConfig(host=server.host, port=server.port, security="none", timeout=5, sender=SENDER)
+        with pytest.raises(MailError) as refused:
+            await SmtpMailer(plain).send(rendered(PASSWORD_RESET))
+        assert "530" in str(refused.value)  # "Must issue a STARTTLS command first"
+        assert server.mailbox.received() == []
+    finally:
+        server.stop()

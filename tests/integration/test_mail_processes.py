@@ -6,61 +6,26 @@ import asyncio
 import os
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
 import httpx
 import pytest
 
-from adapters.dramatiq.broker import make_broker
-from adapters.dramatiq.publisher import DramatiqPublisher
 from application.mail import PASSWORD_RESET, queue_mail
 from domain.identity import Role
-from entrypoints.bootstrap import Services, bootstrap
-from entrypoints.settings import load_settings
+from entrypoints.bootstrap import Services
 from tests.support.builders import add_user
 from tests.support.http import API, PASSWORD
 from tests.support.mail import SAMPLES, queue_committed, with_id
 from tests.support.processes import FolioProcess, free_port, start_folio
-from tests.support.settings import TEST_SECRET
 from tests.support.smtp import SmtpServer, await_until
+from tests.support.workers import api_fixture, env_fixture  # noqa: F401  # the `api` and `env` fixtures
+from tests.support.workers import run_worker as start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.valkey, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def env(pg_url: str, valkey_url: str, valkey_prefix: str, smtp_server: SmtpServer, tmp_path: Path) -> dict[str, str]:
-    return {
-        "FOLIO_DATABASE_URL": pg_url,
-        "FOLIO_VALKEY_URL": valkey_url,
-        "FOLIO_VALKEY_PREFIX": valkey_prefix,
-        "FOLIO_JWT_SECRET": TEST_SECRET,
-        "FOLIO_ALLOWED_HOSTS": "*",
-        "FOLIO_CORS_ORIGINS": "",
-        "FOLIO_VAR_DIR": str(tmp_path / "var"),
-        "FOLIO_ARGON2_MEMORY_KIB": "1024",
-        "FOLIO_ARGON2_TIME_COST": "1",
-        "FOLIO_RELAY_INTERVAL": "1",
-        "FOLIO_MAIL_REDISPATCH_AFTER": "10",
-        "FOLIO_MAIL_RETRY_BACKOFF": "1",
-        "FOLIO_WORKER_HEARTBEAT_TIMEOUT": "5",
-        "FOLIO_WORKER_THREADS": "2",
-        "FOLIO_LOG_JSON": "false",
-        **smtp_server.env(timeout=2),
-    }
-
-
-@pytest.fixture
-async def api(env: dict[str, str], tmp_path: Path) -> AsyncIterator[Services]:
-    """The API side in this process: it commits and hands on to the Valkey broker."""
-    settings = load_settings(env, env_file=None)
-    broker = make_broker(settings.valkey_url, prefix=settings.valkey_prefix)
-    services = bootstrap(settings, publisher=DramatiqPublisher(broker))
-    yield services
-    await services.aclose()
-    broker.close()
 
 
 @pytest.fixture
@@ -72,7 +37,7 @@ def workers(env: dict[str, str], tmp_path: Path) -> Iterator[list[FolioProcess]]
 
 
 def run_worker(env: dict[str, str], tmp_path: Path, started: list[FolioProcess]) -> None:
-    started.append(start_folio(["worker", "--processes", "1"], os.environ | env, log_name=f"worker-{len(started)}.log"))
+    start_worker(env, started)
 
 
 async def test_a_worker_killed_mid_send_then_restarted_delivers_the_mail_exactly_once(

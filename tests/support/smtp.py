@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -62,11 +65,18 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """`starttls`: offers STARTTLS with this context and requires it; `implicit_tls`: TLS from the first byte."""
+
+    def __init__(self, *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None) -> None:
         self.mailbox = Mailbox()
         self.port = free_port()
         self.host = "127.0.0.1"
-        self._controller = Controller(self.mailbox, hostname=self.host, port=self.port)
+        tls: dict[str, Any] = {}
+        if starttls is not None:
+            tls = {"tls_context": starttls, "require_starttls": True}
+        if implicit_tls is not None:
+            tls = {"ssl_context": implicit_tls}
+        self._controller = Controller(self.mailbox, hostname=self.host, port=self.port, **tls)
 
     def start(self) -> None:
         self._controller.start()
@@ -83,6 +93,19 @@ class SmtpServer:
             "FOLIO_SMTP_TLS": "none",
             "FOLIO_SMTP_TIMEOUT": str(timeout),
         }
+
+
+def self_signed(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 made with openssl: the server's context, and a client's that trusts it."""
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
 
 
 def wait_until[T](probe: Callable[[], T | None], *, timeout: float = 10.0, every: float = 0.05) -> T:

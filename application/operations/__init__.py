@@ -1,0 +1,1 @@
+"""The operator's view: workers, queues, backlogs, imports and request rates in one status."""
