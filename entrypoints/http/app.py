@@ -38,6 +38,7 @@ from entrypoints.http.controllers.reviews import (
 from entrypoints.http.controllers.shelf import ShelfController, WishlistController
 from entrypoints.http.controllers.users import MeController
 from entrypoints.http.edge import InFlight, cors_config, harden, security_headers
+from entrypoints.http.edge_input import EdgeInput, FolioRequest
 from entrypoints.http.metrics import HttpMetrics, MetricsController
 from entrypoints.http.middleware import add_request_id
 from entrypoints.http.openapi_docs import document_edge_problems
@@ -112,7 +113,8 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
             "http_metrics": Provide(provide_metrics, use_cache=True),
         },
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"])],
+        request_class=FolioRequest,  # JSON and form bodies checked against the text rule as they are read
+        middleware=[EdgeInput, DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics"])],
         before_send=[add_request_id, security_headers(services.settings)],
         cors_config=cors_config(services.settings),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]

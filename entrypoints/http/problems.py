@@ -17,6 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import DomainError, InvalidField, NotFound, RateLimited, Unauthorized
+from entrypoints.http.edge_input import UnreadableHeader, validation_errors
 
 log = logging.getLogger("folio.http")
 
@@ -118,15 +119,9 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
     return problem(status, exc.detail, slug=exc.code, title=exc.title, errors=errors, headers=headers)
 
 
-def _field_of(item: dict[str, Any]) -> str:
-    key = str(item.get("key") or "")
-    return "body" if key in {"", "data"} else key
-
-
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        errors = [FieldError(_field_of(item), str(item.get("message", "invalid"))) for item in extra]
+        errors = [FieldError(field, message) for field, message in validation_errors(request, exc)]
         return problem(422, "The request did not validate", errors=errors or None)
     if isinstance(exc, NotAuthorizedException):
         return problem(401, exc.detail or "Authentication required", slug="unauthorized")
@@ -135,7 +130,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if isinstance(exc, MethodNotAllowedException):
         return problem(405, f"{request.method} is not allowed here", headers=headers)
     if status == 400:
-        detail = exc.detail if "JSON" in (exc.detail or "") else "The request could not be read"
+        readable = isinstance(exc, UnreadableHeader) or "JSON" in (exc.detail or "")
+        detail = exc.detail if readable else "The request could not be read"
         return problem(400, detail)
     if status >= 500:
         log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
