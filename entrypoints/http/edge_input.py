@@ -103,13 +103,19 @@ def _as_extra(problems: list[FieldProblem]) -> list[dict[str, str]]:
 
 
 def _header_problems(scope: Scope) -> Iterator[FieldProblem]:
-    for raw_name, raw_value in scope.get("headers", ()):
+    headers = scope.get("headers", ())
+    every = b"".join([value for _, value in headers])
+    if every.isascii() and b"\x00" not in every:
+        return  # nearly every request: nothing to decode
+    for raw_name, raw_value in headers:
+        if raw_value.isascii() and b"\x00" not in raw_value:
+            continue
         name = raw_name.decode("latin-1").lower()
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
             raise UnreadableHeader(f"The {name} header could not be read: it is not UTF-8 text") from None
-        problem = text_problem(value) or text_problem(name)
+        problem = text_problem(value)
         if problem is not None:
             yield join("", name), problem
 
@@ -120,8 +126,10 @@ def edge_problems(connection: ASGIConnection[Any, Any, Any, Any]) -> list[FieldP
     for name, value in (connection.scope.get("path_params") or {}).items():
         if isinstance(value, str) and (problem := text_problem(value)) is not None:
             found.append((name, problem))
-    for name, value in connection.query_params.multi_items():
-        found.extend(text_problems({name: value}))
+    query = connection.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:  # a query string decodes to UTF-8 text: NUL is all it can hold
+        for name, value in connection.query_params.multi_items():
+            found.extend(text_problems({name: value}))
     found.extend(_header_problems(connection.scope))
     return found
 
@@ -155,7 +163,7 @@ class EdgeInput:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
-            request = FolioRequest(scope, receive=receive)
+            request = FolioRequest(scope, receive=receive)  # a few attributes: Litestar makes one per request too
             handler = scope.get("route_handler")
             body = _body_field(handler) if isinstance(handler, HTTPRouteHandler) else None
             if body is not None:
