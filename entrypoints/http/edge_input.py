@@ -22,7 +22,8 @@ from litestar.datastructures import FormMultiDict
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from domain.text import text_problem
 from entrypoints.http.field_errors import FieldProblem, field_problems, join, text_problems
@@ -186,26 +187,34 @@ def validation_errors(request: Request[Any, Any, Any], exc: ValidationException)
     handler = request.scope.get("route_handler")
     if not isinstance(handler, HTTPRouteHandler):
         return found
-    body = _body_field(handler)
     if found and not exc.extra:  # refused by EdgeInput, before Litestar read the query: read it here
         found.extend(_query_problems(request, handler))
-    state = request.scope.get("state", {})
-    rechecked = body is not None and body[1] == RequestEncodingType.JSON and _BODY_KEY in state
-    if rechecked and body is not None:
-        value = state[_BODY_KEY]
+    body = _body_field(handler)
+    value = _decoded_body(request, body[1]) if body is not None else Empty
+    if body is not None and value is not Empty:
         found.extend(text_problems(value))
         if value is not None or not _optional(request):
             found.extend(field_problems(value, body[0]))
     for item in exc.extra if isinstance(exc.extra, list) else []:
         key = str(item.get("key") or "")
-        if key in {"", "data"} or item.get("source") == "body":
-            if not rechecked:
+        whole_body = key in {"", "data"}
+        if whole_body or item.get("source") == "body":
+            if value is not Empty:
+                continue  # the body was checked again above, field by field
+            if whole_body:
                 sent = body is None or _body_sent(request.scope)
                 found.append(("body", str(item.get("message")) if sent else "A request body is required"))
-        else:
-            found.append((key, str(item.get("message", "invalid"))))
-    unique = dict.fromkeys(found)
-    return list(unique)
+                continue
+        found.append((key, str(item.get("message", "invalid"))))
+    return list(dict.fromkeys(found))
+
+
+def _decoded_body(request: Request[Any, Any, Any], media_type: RequestEncodingType) -> Any:
+    """The body as the edge decoded it (JSON) or Litestar parsed it (a form), or Empty when it was not read."""
+    if media_type == RequestEncodingType.JSON:
+        return request.scope.get("state", {}).get(_BODY_KEY, Empty)
+    form = ScopeState.from_scope(request.scope).form
+    return form if isinstance(form, dict) else Empty
 
 
 def _query_problems(request: Request[Any, Any, Any], handler: HTTPRouteHandler) -> Iterator[FieldProblem]:

@@ -261,3 +261,8 @@ async def test_a_deleted_user_s_token_is_401_as_before(client: Client) -> None:
     deleted = await client.request("DELETE", f"{API}/users/me", json={"password": PASSWORD}, headers=auth)
     assert deleted.status_code == 204, deleted.text
     assert_problem(await client.get(f"{API}/users/me", headers=auth), 401, "unauthorized")
+
+
+async def test_the_password_form_names_its_missing_and_bad_fields(client: Client) -> None:
+    response = await client.post(f"{API}/auth/token", data={"grant_type": "password"})
+    assert set(errors_of(response)) == {"username", "password"}
