@@ -9,12 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from litestar import Litestar
+from litestar import Litestar, get
+from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 
 from application.ports.security import AccessClaims
 from domain.identity import Role
 from entrypoints.bootstrap import Services
+from entrypoints.http.edge_input import EdgeInput, FolioRequest
+from entrypoints.http.problems import exception_handlers
 from tests.e2e.test_conventions import assert_problem
 from tests.e2e.test_imports import admin_headers, finished, upload
 from tests.support.builders import add_book
@@ -42,6 +45,24 @@ async def post_json(client: Client, path: str, raw: str, headers: dict[str, str]
 async def test_the_fuzzer_s_genre_is_refused_not_a_server_error(client: Client) -> None:
     response = await client.get(f"{API}/books?genre=%0A%00%07B")
     assert errors_of(response) == {"genre": NUL}
+
+
+async def test_nul_in_a_path_is_never_a_server_error(client: Client) -> None:
+    for path in ("/books/%00", f"/books/{uuid.uuid4()}%00/reviews", "/users/%00"):
+        assert_problem(await client.get(f"{API}{path}"), 404, "not-found")  # no route takes it
+
+
+async def test_nul_in_a_text_path_parameter_is_refused_by_name() -> None:
+    """Folio's path ids are UUIDs today (NUL matches no route); a text parameter gets the same rule."""
+
+    @get("/things/{slug:str}")
+    async def thing(slug: FromPath[str]) -> str:
+        return slug
+
+    app = Litestar([thing], middleware=[EdgeInput], request_class=FolioRequest, exception_handlers=exception_handlers)
+    async with AsyncTestClient(app=app) as http:
+        assert (await http.get("/things/fine")).text == "fine"
+        assert errors_of(await http.get("/things/bad%00slug")) == {"slug": NUL}
 
 
 @pytest.mark.parametrize("name", ["q", "genre", "author", "tag", "language", "min_price"])
