@@ -55,6 +55,11 @@ test: bytecode test-packages
 test-fast: bytecode
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
 
+# Schemathesis alone (FOLIO_SCHEMA_EXAMPLES per operation, FOLIO_SCHEMA_SEED to replay a failure's seed).
+.PHONY: test-schema
+test-schema: bytecode
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m schemathesis tests/schema
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

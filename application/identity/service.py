@@ -9,6 +9,7 @@ from application.deps import Deps
 from application.identity import account, admin, linked, oauth, recovery, sessions, verification
 from application.identity.login import Login, LoginHandler
 from application.identity.register import Register, RegisterHandler
+from application.identity.subjects import KnownSubjects
 from application.identity.tokens import Principal, Tokens, authenticate
 from domain.errors import NotFound
 from domain.identity import User
@@ -18,6 +19,7 @@ from domain.linked_identities import LinkedIdentity
 class IdentityService:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        self._subjects = KnownSubjects(deps)
 
     async def register(self, cmd: Register) -> User:
         return await RegisterHandler(self._deps)(cmd)
@@ -26,7 +28,7 @@ class IdentityService:
         return await LoginHandler(self._deps)(cmd)
 
     async def authenticate(self, token: str) -> Principal | None:
-        return await authenticate(self._deps, token)
+        return await authenticate(self._deps, token, self._subjects)
 
     async def get_user(self, user_id: UUID) -> User:
         async with self._deps.uow(read_only=True) as uow:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from application.deps import Deps
+from application.identity.subjects import KnownSubjects
 from application.ports.security import AccessClaims
 from application.ports.tokens import RefreshRecord
 from domain.identity import Role, User
@@ -83,14 +84,14 @@ async def revoke_user_tokens(deps: Deps, user_id: UUID) -> datetime:
     return now
 
 
-async def authenticate(deps: Deps, token: str) -> Principal | None:
-    """The principal behind a bearer token, or None if it is invalid, expired or revoked."""
+async def authenticate(deps: Deps, token: str, subjects: KnownSubjects) -> Principal | None:
+    """The principal behind a bearer token, or None if it is invalid, expired, revoked or names no user."""
     claims = deps.access_tokens.decode(token)
     if claims is None:
         return None
     revoked = await deps.tokens.is_revoked(
         jti=claims.jti, family_id=claims.session_id, user_id=claims.user_id, issued_at=claims.issued_at
     )
-    if revoked:
+    if revoked or not await subjects.exists(claims.user_id):
         return None
     return Principal(claims.user_id, claims.role, claims.session_id, claims.jti, claims.issued_at, claims.expires_at)

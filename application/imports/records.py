@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 
 from domain.errors import InvalidField
+from domain.text import text_problem
 
 #: (line where the record starts, its cells or None, the reason it could not be read or None)
 Record = tuple[int, list[str] | None, str | None]
@@ -65,6 +66,8 @@ async def read_records(chunks: AsyncIterable[bytes]) -> AsyncIterator[Record]:
     reader = csv.reader(lines, strict=True)  # bad quoting is a row error, not a silent guess
     partial = ""
     at_start = True
+    nul_seen = False
+    header: list[str] | None = None
     final = False
     iterator = aiter(chunks)
     while not final:
@@ -79,6 +82,7 @@ async def read_records(chunks: AsyncIterable[bytes]) -> AsyncIterator[Record]:
             raise InvalidField("file", f"the file is not UTF-8 text (near line {near})") from None
         if at_start and text:
             text, at_start = text.removeprefix("\ufeff"), False
+        nul_seen = nul_seen or "\x00" in text  # strict UTF-8 decoding leaves NUL the one character to look for
         parts = (partial + text).split("\n")
         partial = parts.pop()
         lines.pending.extend(part + "\n" for part in parts)
@@ -88,4 +92,16 @@ async def read_records(chunks: AsyncIterable[bytes]) -> AsyncIterator[Record]:
             lines.eof = True
         for record in _drain(reader, lines):
             if record[1] != []:
-                yield record
+                header = header or record[1]
+                yield _stored_text(record, header) if nul_seen else record
+
+
+def _stored_text(record: Record, header: list[str] | None) -> Record:
+    """A record with a cell the database cannot hold is a row error naming its column."""
+    line, cells, _ = record
+    for at, cell in enumerate(cells or ()):
+        problem = text_problem(cell)
+        if problem is not None:
+            name = header[at].strip().lower() if header and at < len(header) else f"column {at + 1}"
+            return line, None, f"{name or f'column {at + 1}'}: {problem}"
+    return record

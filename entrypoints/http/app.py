@@ -43,6 +43,7 @@ from entrypoints.http.controllers.shelf import ShelfController, WishlistControll
 from entrypoints.http.controllers.users import MeController
 from entrypoints.http.docs_ui import assets_router, render_plugins
 from entrypoints.http.edge import InFlight, cors_config, harden, security_headers
+from entrypoints.http.edge_input import EdgeInput, FolioRequest
 from entrypoints.http.landing import landing_router, landing_templates
 from entrypoints.http.locations import CreatedLocation
 from entrypoints.http.metrics import HttpMetrics, MetricsController
@@ -134,7 +135,9 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
             "http_metrics": Provide(provide_metrics, use_cache=True),
         },
+        request_class=FolioRequest,  # JSON and form bodies checked against the text rule as they are read
         middleware=[
+            EdgeInput,
             CreatedLocation,
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics", "^/admin"]),
         ],

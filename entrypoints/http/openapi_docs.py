@@ -17,6 +17,7 @@ _WHY = {
     401: "Missing, malformed, expired or revoked bearer token",
     404: "Not found",
     413: "Request body too large",
+    415: "The body is not of the media type this operation takes",
     422: "Validation failed",
     503: "A service Folio needs (database, Valkey) is down or busy: try again after Retry-After",
 }
@@ -26,7 +27,7 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 def _edge_statuses(operation: Operation) -> set[int]:
     wanted: set[int] = set()
     if operation.request_body is not None:
-        wanted |= {400, 413, 422}
+        wanted |= {400, 413, 415, 422}
     parameters = operation.parameters or []
     if parameters:
         wanted.add(422)

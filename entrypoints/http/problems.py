@@ -20,6 +20,7 @@ from adapters.dramatiq.broker import UNAVAILABLE as BROKER_UNAVAILABLE
 from adapters.sql.engine import UNAVAILABLE as DATABASE_UNAVAILABLE
 from adapters.valkey.client import UNAVAILABLE as VALKEY_UNAVAILABLE
 from domain.errors import DomainError, InvalidField, NotFound, RateLimited, Unauthorized, Unavailable
+from entrypoints.http.edge_input import UnreadableHeader, validation_errors
 
 log = logging.getLogger("folio.http")
 
@@ -140,15 +141,9 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Probl
     )
 
 
-def _field_of(item: dict[str, Any]) -> str:
-    key = str(item.get("key") or "")
-    return "body" if key in {"", "data"} else key
-
-
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ValidationException):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        errors = [FieldError(_field_of(item), str(item.get("message", "invalid"))) for item in extra]
+        errors = [FieldError(field, message) for field, message in validation_errors(request, exc)]
         return problem(422, "The request did not validate", errors=errors or None)
     if isinstance(exc, NotAuthorizedException):
         return problem(401, exc.detail or "Authentication required", slug="unauthorized")
@@ -157,7 +152,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if isinstance(exc, MethodNotAllowedException):
         return problem(405, f"{request.method} is not allowed here", headers=headers)
     if status == 400:
-        detail = exc.detail if "JSON" in (exc.detail or "") else "The request could not be read"
+        readable = isinstance(exc, UnreadableHeader) or "JSON" in (exc.detail or "")
+        detail = exc.detail if readable else "The request could not be read"
         return problem(400, detail)
     if status >= 500:
         log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)

@@ -10,6 +10,7 @@ from litestar import Request
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
 from domain.errors import InvalidField
+from domain.text import text_problem
 
 Event = Any  # a MultipartSegment, a body chunk, or None at the end of a segment
 
@@ -52,5 +53,8 @@ async def file_field(request: Request[Any, Any, Any], name: str = "file") -> Upl
     events = _events(parser, request.stream())
     async for event in events:
         if isinstance(event, MultipartSegment) and event.name == name:
-            return Upload(event.filename or "upload.csv", _body_of_segment(events))
+            filename = event.filename or "upload.csv"
+            if (problem := text_problem(filename)) is not None:
+                raise InvalidField(name, f"the file name {problem}")
+            return Upload(filename, _body_of_segment(events))
     raise InvalidField(name, f"the form has no field named {name!r}")

@@ -82,7 +82,7 @@ async def test_duplicate_isbn_is_a_conflict_and_a_bad_one_is_named(client: Clien
         ({"title": "T", "author": "A", "price": "1", "stock": -1}, "stock"),
         ({"title": "T", "author": "A", "price": "1", "genre": "no-such-genre"}, "genre"),
         ({"title": "  ", "author": "A", "price": "1"}, "title"),
-        ({"author": "A", "price": "1"}, "body"),
+        ({"author": "A", "price": "1"}, "title"),  # a missing field is named as itself, never "body"
     ],
 )
 async def test_bad_books_are_refused_on_their_field(

@@ -53,13 +53,13 @@ async def test_validation_failures_name_the_fields(client: Client) -> None:
     assert fields & {"username", "password"}
 
 
-async def test_json_sent_as_text_plain_is_not_a_server_error(client: Client) -> None:
+async def test_json_sent_as_text_plain_is_a_415_problem(client: Client) -> None:
     response = await client.post(
         f"{API}/auth/login",
         content=b'{"email": "nobody@example.com", "password": "whatever-it-is"}',
         headers={"content-type": "text/plain"},
     )
-    assert response.status_code < 500
+    assert_problem(response, 415, "unsupported-media-type")
 
 
 @pytest.mark.parametrize("path", ["/health", "/schema/openapi.json"])
