@@ -39,10 +39,9 @@ from adapters.valkey.stats import queue_depth
 from adapters.valkey.tokens import ValkeyTokenStore
 from application.catalog.service import CatalogService
 from application.commerce.service import CommerceService
-from application.delivery.relay_outbox import RelayOnCommit
 from application.delivery.service import MailService
 from application.deps import Deps, Policy, RateLimits
-from application.events import event_handlers
+from application.events import after_commit_subscribers, event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
@@ -173,9 +172,9 @@ def bootstrap(
     if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
     import_progress, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
-    relay_on_commit = RelayOnCommit()
-    if uow.publisher is None:  # a factory given with a publisher of its own keeps it
-        uow.publisher = relay_on_commit
+    cache = catalog_cache(settings, valkey)
+    if not uow.subscribers:  # a factory given with subscribers of its own keeps them
+        uow.subscribers = after_commit_subscribers(publisher=mail.ports.publisher, catalog_cache=cache)
     deps = Deps(
         uow=uow,
         clock=clock,
@@ -188,10 +187,9 @@ def bootstrap(
         import_progress=import_progress,
         import_queue=import_queue or in_process_imports,
         catalog_reads=catalog_reads(uow, closers),
-        catalog_cache=catalog_cache(settings, valkey),
+        catalog_cache=cache,
         mail=mail.ports,
     )
-    relay_on_commit.bind(deps)
     services = Services(
         settings=settings,
         deps=deps,

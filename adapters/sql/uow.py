@@ -14,8 +14,7 @@ from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reviews import SqlReviewRepository
 from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
 from adapters.sql.users import SqlUserRepository
-from application.ports.outbox import Publisher
-from application.ports.uow import EventHandlers
+from application.ports.uow import EventHandlers, Subscribers
 from application.uow import UnitOfWorkBase
 
 
@@ -42,9 +41,9 @@ class SqlUnitOfWork(UnitOfWorkBase):
         read_only: bool,
         write_lock: asyncio.Lock | None,
         handlers: EventHandlers,
-        publisher: Publisher | None,
+        subscribers: Subscribers,
     ) -> None:
-        super().__init__(handlers=handlers, publisher=publisher)
+        super().__init__(handlers=handlers, subscribers=subscribers)
         self._engine = engine
         self._read_only = read_only
         self._lock = None if read_only else write_lock
@@ -74,7 +73,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self._conn = conn
         self.users = SqlUserRepository(conn, self)
         self.books = SqlBookRepository(conn, self)
-        self.outbox = SqlOutbox(conn, self)
+        self.outbox = SqlOutbox(conn)
         self.shelf = SqlShelfRepository(conn)
         self.reviews = SqlReviewRepository(conn)
         self.purchases = SqlPurchaseHistory(conn)
@@ -113,10 +112,10 @@ class SqlUnitOfWork(UnitOfWorkBase):
 class SqlUowFactory:
     """Builds SQL units of work on one engine."""
 
-    def __init__(self, engine: AsyncEngine, *, handlers: EventHandlers, publisher: Publisher | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, *, handlers: EventHandlers, subscribers: Subscribers | None = None) -> None:
         self.engine = engine
         self._handlers = handlers
-        self.publisher = publisher
+        self.subscribers: Subscribers = subscribers or {}
         self._write_lock = asyncio.Lock() if is_sqlite(str(engine.url)) else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
@@ -125,5 +124,5 @@ class SqlUowFactory:
             read_only=read_only,
             write_lock=self._write_lock,
             handlers=self._handlers,
-            publisher=self.publisher,
+            subscribers=self.subscribers,
         )

@@ -12,6 +12,7 @@ from application.deps import Deps
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book, Genre, clean_tags
 from domain.errors import Conflict, InvalidField, NotFound
+from domain.events import BooksChanged
 from domain.isbn import normalize_isbn
 from domain.money import Money
 
@@ -105,7 +106,7 @@ class CreateBookHandler:
             book.set_stock(cmd.stock, now=now)
             book.events.clear()  # a new book was never out of stock: nobody waits for it
             await uow.books.add(book)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return book
 
@@ -137,7 +138,7 @@ class UpdateBookHandler:
                 book.set_stock(changes["stock"], now=now)
             book.updated_at = now
             await uow.books.update(book)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return book
 
@@ -153,7 +154,7 @@ class DeleteBookHandler:
             # Shelf, cart, review and pre-booking rows go by foreign-key cascade; order lines keep
             # their snapshot (they hold no foreign key to the book).
             await uow.books.delete(cmd.book_id)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
 
 
@@ -168,6 +169,6 @@ class SetStockHandler:
                 raise NotFound("book")
             book.set_stock(cmd.stock, now=self._deps.clock.now())  # records BackInStock from 0 to >0
             await uow.books.update(book)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return book

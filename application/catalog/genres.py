@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from application.deps import Deps
 from domain.catalog import Genre, slugify
 from domain.errors import Conflict, InvalidField, NotFound
+from domain.events import BooksChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class CreateGenreHandler:
                 raise Conflict(f"a genre named {name!r} exists")
             genre = Genre(uuid4(), name, slug)
             await uow.genres.add(genre)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return genre
 
@@ -48,5 +49,5 @@ class DeleteGenreHandler:
             if await uow.genres.get(cmd.genre_id) is None:
                 raise NotFound("genre")
             await uow.genres.delete(cmd.genre_id)  # its books keep no genre
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID, uuid4
 
 from application.deps import Deps
@@ -13,6 +12,7 @@ from application.ports.commerce import PaymentGateway, PaymentRequest
 from application.ports.uow import UnitOfWork
 from domain.commerce import Cart, CartEmpty, Order, OrderStatus, PaymentFailed
 from domain.errors import NotFound
+from domain.events import BooksChanged
 from domain.identity import User
 
 #: Longest Idempotency-Key accepted (the column holds 255 characters).
@@ -90,7 +90,7 @@ class CheckoutHandler:
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
-            uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books, stock=True)))
+            uow.record(BooksChanged(books_changed(books, stock=True)))
             await uow.commit()
         return CheckoutResult(order, created=True)
 

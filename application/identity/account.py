@@ -12,6 +12,7 @@ from application.identity.tokens import revoke_user_tokens
 from application.ports.uow import UnitOfWork
 from application.reviews.writing import withdraw_reviews_of
 from domain.errors import NotFound
+from domain.events import BooksChanged
 from domain.identity import InvalidCredentials, User, UsernameTaken, ensure_admin_remains
 
 
@@ -41,7 +42,7 @@ async def erase_user(deps: Deps, uow: UnitOfWork, user: User) -> None:
     user.erase()
     # The cascade would drop the reviews but leave their books' rating figures counting them.
     if await withdraw_reviews_of(uow, user.id, now=deps.clock.now()):
-        uow.after_commit(deps.catalog_cache.changed)  # rating figures changed
+        uow.record(BooksChanged())  # rating figures changed
     await uow.users.delete(user.id)
 
 

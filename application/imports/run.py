@@ -19,6 +19,7 @@ from application.ports.imports import ImportProgressStore
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book, Genre
 from domain.errors import DomainError, InvalidField
+from domain.events import BooksChanged
 from domain.ids import uuid7s
 from domain.imports import (
     BookRecord,
@@ -310,7 +311,7 @@ class RunImportHandler:
                 clear.set()  # it changes no title or author: what later batches look up stays as it is
             await repo.update(changed)
             await repo.insert(fresh)
-            uow.after_commit(self._deps.catalog_cache.changed)  # books added or changed
+            uow.record(BooksChanged())  # books added or changed
             await uow.commit()
         # A row that changes nothing still counts as updated: its book has the row's values.
         return len(fresh), len(books), errors
