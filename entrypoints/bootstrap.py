@@ -10,11 +10,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from dramatiq import Broker
 from sqlalchemy.ext.asyncio import AsyncEngine
 from valkey.asyncio import Valkey
 
 from adapters.dramatiq.broker import MAIL_QUEUE
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
+from adapters.dramatiq.publisher import DramatiqPublisher
 from adapters.memory.catalog_cache import MemoryCatalogCache
 from adapters.memory.catalog_reads import MemoryCatalogReads
 from adapters.memory.imports import InProcessImportQueue, MemoryImportProgressStore
@@ -69,7 +71,6 @@ class Services:
 
     settings: Settings
     deps: Deps
-    valkey: Valkey | None
     identity: IdentityService
     shelf: ShelfService
     reviews: ReviewsService
@@ -81,8 +82,8 @@ class Services:
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
     gauges: dict[str, ScrapeGauge] = field(default_factory=dict)
-    #: Background work this process runs while the app runs (the embedded mail worker).
-    _starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: Without Valkey: the in-process broker and its publisher, for the worker the app's lifespan runs.
+    embedded: tuple[Broker, DramatiqPublisher] | None = None
 
     async def readiness(self, *, within: float = 2.0) -> dict[str, bool]:
         """Asks each backing service to answer; a failure or a slow answer is False."""
@@ -99,11 +100,6 @@ class Services:
         names = list(self._checks)
         results = await asyncio.gather(*(check(n, self._checks[n]) for n in names))
         return dict(zip(names, results, strict=True))
-
-    async def start(self) -> None:
-        """Starts the background work of this process; `aclose` stops it."""
-        for start in self._starters:
-            await start()
 
     async def aclose(self) -> None:
         closers, self._closers = self._closers, []
@@ -167,7 +163,6 @@ def bootstrap(
     policy = policy_from(settings)
     if payments is None:
         payments = SimulatedPaymentGateway(policy.payment_limit)
-    # mail (issue 3): units of work hand what they queued to the relay right after their commit
     mail = build_mail(settings, publisher=publisher, mailer=mailer)
     if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
@@ -193,7 +188,6 @@ def bootstrap(
     services = Services(
         settings=settings,
         deps=deps,
-        valkey=valkey,
         identity=IdentityService(deps),
         shelf=ShelfService(deps),
         reviews=ReviewsService(deps),
@@ -204,6 +198,7 @@ def bootstrap(
         _closers=closers,
         _checks=checks,
         gauges=gauges,
+        embedded=mail.embedded,
     )
     if valkey is not None:
         queues = (MAIL_QUEUE, IMPORT_QUEUE)
@@ -211,12 +206,6 @@ def bootstrap(
         gauges["folio_dramatiq_queue_depth"] = ScrapeGauge(
             "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
         )
-    if mail.embedded is not None:
-        from entrypoints.worker.embedded import EmbeddedWorker
-
-        embedded = EmbeddedWorker(settings, *mail.embedded, threads=min(settings.worker_threads, 4))
-        services._starters.append(embedded.start)
-        closers.append(embedded.stop)
     if in_process_imports is not None:
         in_process_imports.bind(services.imports.run)
     return services

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -14,6 +13,7 @@ from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reviews import SqlReviewRepository
 from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
 from adapters.sql.users import SqlUserRepository
+from adapters.sql.write_lock import WriteLock
 from application.ports.uow import EventHandlers, Subscribers
 from application.uow import UnitOfWorkBase
 
@@ -39,7 +39,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         engine: AsyncEngine,
         *,
         read_only: bool,
-        write_lock: asyncio.Lock | None,
+        write_lock: WriteLock | None,
         handlers: EventHandlers,
         subscribers: Subscribers,
     ) -> None:
@@ -116,7 +116,7 @@ class SqlUowFactory:
         self.engine = engine
         self._handlers = handlers
         self.subscribers: Subscribers = subscribers or {}
-        self._write_lock = asyncio.Lock() if is_sqlite(str(engine.url)) else None
+        self._write_lock = WriteLock() if is_sqlite(str(engine.url)) else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(

@@ -1,17 +1,19 @@
 """A `folio worker` process: the broker module Dramatiq's CLI loads in each worker process.
 
-Importing it configures the broker from settings, then imports the actor modules.
+Importing it configures the broker from settings and declares the actors; the worker's services are
+built by `bootstrap()` when the worker boots, on the actors' loop.
 """
 
 from __future__ import annotations
 
 from dramatiq import Broker
 
-from adapters.dramatiq.broker import PatientAsyncIO, make_broker
+from adapters.dramatiq.broker import make_broker
+from adapters.dramatiq.publisher import DramatiqPublisher
+from entrypoints.bootstrap import bootstrap
 from entrypoints.loops import new_event_loop
 from entrypoints.settings import Settings, load_settings
-from entrypoints.worker import install_broker
-from entrypoints.worker.lifecycle import FolioServices
+from entrypoints.worker.lifecycle import serve_actors
 
 
 def worker_broker(settings: Settings) -> Broker:
@@ -24,9 +26,12 @@ def worker_broker(settings: Settings) -> Broker:
         heartbeat_timeout_ms=settings.worker_heartbeat_timeout * 1000,
         loop_factory=new_event_loop,
     )
-    broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
+    serve_actors(
+        broker,
+        lambda: bootstrap(settings, publisher=DramatiqPublisher(broker)),
+        relay_interval=settings.relay_interval,
+    )
     return broker
 
 
 broker = worker_broker(load_settings())
-install_broker(broker)
