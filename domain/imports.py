@@ -49,7 +49,7 @@ MAX_TAGS = 30
 MAX_REPORTED_ERRORS = 1000
 #: Distinct cells of a column whose values a RowReader keeps (the most recent ones), for the rows
 #: that repeat them, as long as the import runs. Prices and dates are short: 16,384 of them (every
-#: price to the cent up to 163.83; parsing one costs ~3 us, a lookup ~0.1 us) hold a few MB. A tag
+#: price to the cent up to 163.83; a lookup is far cheaper than parsing) hold a few MB. A tag
 #: list can hold 30 tags: 4,096 lists.
 MEMO_SIZE = 16384
 TAGS_MEMO_SIZE = 4096

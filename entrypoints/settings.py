@@ -116,12 +116,12 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: On SIGTERM, how long requests in flight may take to finish before pools close anyway.
     graceful_timeout: int = 30
-    # CSV import (issue 7): rows per transaction, and how long a silent worker keeps an import.
+    # CSV import: rows per transaction, and how long a silent worker keeps an import.
     import_batch_size: int = 2000
     import_lease_seconds: int = 120
     # catalog: read-through cache of book detail, genre and tag lists (and match counts)
     catalog_cache: bool = True
-    # mail and background work (issue 3); times in seconds
+    # mail and background work; times in seconds
     mail_max_attempts: int = 8
     mail_retry_backoff: int = 5
     mail_redispatch_after: int = 900

@@ -235,7 +235,7 @@ class SqlBookImport:
         if not self._probing:
             # While an import runs, `books` grows faster than its statistics, and the planner, which
             # cannot know what lower() costs, turned a batch's title-and-author lookup into a hash join
-            # over every book, or a BitmapAnd of the two trigram indexes (5 s for one batch). Plain
+            # over every book, or a BitmapAnd of the two trigram indexes (seconds for one batch). Plain
             # index scans are what these lookups need: no sequential scan, no bitmap scan (so no GIN
             # index), and no JIT (which those disabled plans' huge costs would set off on the small
             # genre lookup), for the rest of this transaction, whose other statements go by key.
