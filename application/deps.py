@@ -38,8 +38,9 @@ class Policy:
     currency: str
     payment_limit: Decimal
     rate_limits: RateLimits
-    # CSV import: rows per transaction, and how long a silent worker keeps an import
+    # CSV import: rows per transaction, batches written at once, how long a silent worker keeps an import
     import_batch_size: int
+    import_lanes: int
     import_lease_seconds: int
     verification_ttl: int = 24 * 3600
     reset_code_ttl: int = 15 * 60

@@ -58,6 +58,7 @@ from application.ports.tokens import TokenStore
 from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
+from entrypoints.heap import eased
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.worker.wiring import build_mail
@@ -122,6 +123,7 @@ def policy_from(settings: Settings) -> Policy:
             reset_per_email=settings.rate_limit_reset_per_email,
         ),
         import_batch_size=settings.import_batch_size,
+        import_lanes=settings.import_lanes,
         import_lease_seconds=settings.import_lease_seconds,
     )
 
@@ -207,7 +209,7 @@ def bootstrap(
             "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
         )
     if in_process_imports is not None:
-        in_process_imports.bind(services.imports.run)
+        in_process_imports.bind(eased(services.imports.run))
     return services
 
 

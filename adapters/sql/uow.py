@@ -8,7 +8,8 @@ from adapters.sql.catalog import SqlBookRepository
 from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
 from adapters.sql.genres import SqlGenreRepository
-from adapters.sql.imports import SqlBookImport, SqlImportFiles
+from adapters.sql.imports import SqlImportFiles, SqliteBookImport
+from adapters.sql.imports_postgres import PostgresBookImport
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reviews import SqlReviewRepository
 from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
@@ -31,7 +32,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
     orders: SqlOrderRepository
     prebookings: SqlPreBookingRepository
     import_files: SqlImportFiles
-    book_import: SqlBookImport
+    book_import: PostgresBookImport | SqliteBookImport
     genres: SqlGenreRepository
 
     def __init__(
@@ -82,7 +83,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.orders = SqlOrderRepository(conn)
         self.prebookings = SqlPreBookingRepository(conn)
         self.import_files = SqlImportFiles(conn)
-        self.book_import = SqlBookImport(conn)
+        self.book_import = PostgresBookImport(conn) if conn.dialect.name == "postgresql" else SqliteBookImport(conn)
         self.genres = SqlGenreRepository(conn)
         return self
 

@@ -8,6 +8,7 @@ from uuid import UUID
 import dramatiq
 
 from adapters.dramatiq.imports import IMPORT_QUEUE, RUN_IMPORT
+from entrypoints.heap import collector_eased
 
 if TYPE_CHECKING:
     from entrypoints.worker import ServicesRegistry
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
 def declare(broker: dramatiq.Broker, registry: ServicesRegistry) -> None:
     async def run_import(import_id: str) -> None:
         """Runs one import; a finished one is a no-op, a live one elsewhere raises ImportBusy (retried later)."""
-        await registry.get().imports.run(UUID(import_id))
+        with collector_eased():
+            await registry.get().imports.run(UUID(import_id))
 
     dramatiq.actor(
         broker=broker,
