@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -340,12 +338,3 @@ class RowReader:
             _count(pages, "pages"),
             _text(language, "language"),
         )
-
-
-def slugify(name: str) -> str:
-    """A URL slug for a genre name: ASCII letters and digits joined by hyphens."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    if not slug:  # a name with no ASCII letters still needs a stable, distinct slug
-        slug = "genre-" + hashlib.sha1(name.lower().encode(), usedforsecurity=False).hexdigest()[:10]
-    return slug[:120]

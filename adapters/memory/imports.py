@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from adapters.memory.catalog import stored_row
-from domain.catalog import Book, Genre
-from domain.imports import ImportConflict, ImportProgress, duplicate_key, slugify
+from domain.catalog import Book, Genre, slugify
+from domain.imports import ImportConflict, ImportProgress, duplicate_key
 
 if TYPE_CHECKING:
     from adapters.memory.uow import MemoryUnitOfWork

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, TableValuedAlias, func, select, tr
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
+from adapters.sql.genres import by_slug
 from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
@@ -37,7 +38,7 @@ def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> l
     """Every non-text filter of the query, on `books` columns; text is matched literally."""
     where: list[ColumnElement[bool]] = []
     if query.genre is not None:
-        where.append(books.c.genre_id == select(genres.c.id).where(genres.c.slug == query.genre).scalar_subquery())
+        where.append(books.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery())
     if query.author:
         where.append(contains(books.c.author, query.author))
     if query.tag is not None:

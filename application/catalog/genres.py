@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from application.deps import Deps
-from domain.catalog import Genre, slugify
+from domain.catalog import Genre, has_word, slugify
 from domain.errors import Conflict, InvalidField, NotFound
 from domain.events import BooksChanged
 
@@ -27,9 +27,9 @@ class CreateGenreHandler:
 
     async def __call__(self, cmd: CreateGenre) -> Genre:
         name = " ".join(cmd.name.split())
-        slug = slugify(name)
-        if not slug:
+        if not has_word(name):
             raise InvalidField("name", "must hold a letter or digit")
+        slug = slugify(name)
         async with self._deps.uow() as uow:
             if await uow.genres.name_taken(name) or await uow.genres.get_by_slug(slug) is not None:
                 raise Conflict(f"a genre named {name!r} exists")
