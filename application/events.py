@@ -1,14 +1,21 @@
-"""Which use-case code runs, inside the committing transaction, when a domain event is recorded."""
+"""What runs when a domain event is recorded: inside the committing transaction, and after the commit.
+
+The composition root wires both maps into every unit of work; a use case only records events.
+"""
 
 from __future__ import annotations
 
 from application.activity.record import keep_replaced_version, record_activity
+from application.catalog.stale import MarkCatalogStale
 from application.commerce.prebooks import notify_waiting
+from application.delivery.relay_outbox import PublishQueuedMail
 from application.journal.owned import mark_owned
-from application.ports.uow import EventHandler
+from application.ports.catalog import CatalogCache
+from application.ports.outbox import Publisher
+from application.ports.uow import EventHandler, Subscriber
 from domain.catalog import BackInStock, BookAdded
 from domain.commerce import OrderConfirmed, PreBooked
-from domain.events import DomainEvent
+from domain.events import BooksChanged, DomainEvent, MailQueued
 from domain.journal import GoalSet, ReadFinished, ReadingProgressed
 from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
 from domain.shelf import BookShelved, ShelfStatusChanged
@@ -29,4 +36,13 @@ def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
         ReadingProgressed: [record_activity],
         ReadFinished: [record_activity],
         GoalSet: [record_activity],
+    }
+
+
+def after_commit_subscribers(
+    *, publisher: Publisher, catalog_cache: CatalogCache
+) -> dict[type[DomainEvent], list[Subscriber]]:
+    return {
+        MailQueued: [PublishQueuedMail(publisher)],  # delivery takes the committed outbox ids
+        BooksChanged: [MarkCatalogStale(catalog_cache)],  # no stale catalog read after the write returns
     }

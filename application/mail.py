@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from application.ports.clock import Clock
 from application.ports.outbox import OutboxMessage
 from application.ports.uow import UnitOfWork
+from domain.events import MailQueued
 
 VERIFY_EMAIL = "verify-email"
 PASSWORD_RESET = "password-reset"
@@ -30,4 +31,5 @@ async def queue_mail(uow: UnitOfWork, clock: Clock, kind: str, to: str, data: Ma
         raise ValueError(f"unknown mail kind {kind!r}")
     message = OutboxMessage(id=uuid4(), kind=kind, recipient=to, data=dict(data), created_at=clock.now())
     await uow.outbox.add(message)
+    uow.record(MailQueued(message.id))  # handed to delivery right after the commit
     return message.id

@@ -1,14 +1,11 @@
-"""What every unit of work does the same way, whatever stores it: events, outbox hand-off, hooks."""
+"""What every unit of work does the same way, whatever stores it: events before and after the commit."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from uuid import UUID
 
-from application.ports.outbox import Publisher
-from application.ports.uow import EventHandlers, UnitOfWork
+from application.ports.uow import EventHandlers, Subscribers, UnitOfWork
 from domain.events import DomainEvent
 
 log = logging.getLogger(__name__)
@@ -18,34 +15,32 @@ _MAX_ROUNDS = 10
 
 
 class UnitOfWorkBase:
-    """Dispatches recorded events before the commit and publishes new outbox messages after it."""
+    """Dispatches recorded events to in-transaction handlers before the commit, and hands every event
+    dispatched to the after-commit subscribers once the commit is done."""
 
-    def __init__(self, *, handlers: EventHandlers, publisher: Publisher | None) -> None:
+    def __init__(self, *, handlers: EventHandlers, subscribers: Subscribers) -> None:
         self._handlers = handlers
-        self._publisher = publisher
+        self._subscribers = subscribers
         self._seen: list[Any] = []
-        self._hooks: list[Callable[[], Awaitable[None]]] = []
-        self._new_outbox: list[UUID] = []
+        self._recorded: list[DomainEvent] = []
+        self._dispatched: list[DomainEvent] = []
         self._committed = False
 
     def track(self, aggregate: object) -> None:
         self._seen.append(aggregate)
 
-    def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
-        self._hooks.append(hook)
-
-    def outbox_added(self, message_id: UUID) -> None:
-        self._new_outbox.append(message_id)
+    def record(self, event: DomainEvent) -> None:
+        self._recorded.append(event)
 
     def _reset(self) -> None:
         self._seen.clear()
-        self._hooks.clear()
-        self._new_outbox.clear()
+        self._recorded.clear()
+        self._dispatched.clear()
         self._committed = False
 
     async def _dispatch(self, uow: UnitOfWork) -> None:
         for _ in range(_MAX_ROUNDS):
-            events: list[DomainEvent] = []
+            events, self._recorded = self._recorded, []
             for aggregate in self._seen:
                 pending = getattr(aggregate, "events", None)
                 if pending:
@@ -53,6 +48,7 @@ class UnitOfWorkBase:
                     pending.clear()
             if not events:
                 return
+            self._dispatched.extend(events)
             for event in events:
                 for handler in self._handlers.get(type(event), ()):
                     await handler(uow, event)
@@ -63,16 +59,16 @@ class UnitOfWorkBase:
         if not self._committed:
             return
         self._committed = False
-        hooks, self._hooks = self._hooks, []
-        ids, self._new_outbox = self._new_outbox, []
-        if ids and self._publisher is not None:
-            hooks.insert(0, lambda: self._publish(ids))
-        for hook in hooks:
-            try:
-                await hook()
-            except Exception:  # the commit stands; the outbox relay retries what was not handed on
-                log.exception("after-commit hook failed")
-
-    async def _publish(self, ids: Sequence[UUID]) -> None:
-        assert self._publisher is not None
-        await self._publisher.publish(ids)
+        dispatched, self._dispatched = self._dispatched, []
+        by_type: dict[type[DomainEvent], list[DomainEvent]] = {}
+        for event in dispatched:
+            by_type.setdefault(type(event), []).append(event)
+        for kind, subscribers in self._subscribers.items():
+            events = by_type.get(kind)
+            if not events:
+                continue
+            for subscriber in subscribers:
+                try:
+                    await subscriber(events)
+                except Exception:  # the commit stands; the outbox relay re-sends what was not handed on
+                    log.exception("after-commit subscriber %r failed", subscriber)

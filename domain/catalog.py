@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
@@ -182,10 +185,34 @@ class Book:
         self.rating_counts = (counts[0], counts[1], counts[2], counts[3], counts[4])
 
 
+#: Longest slug kept (the column holds more).
+SLUG_MAX = 120
+
+
 def slugify(name: str) -> str:
-    """The URL form of a genre name: lower-case words joined by hyphens (`Science Fiction` -> `science-fiction`)."""
-    words = "".join(ch if ch.isalnum() else " " for ch in name.lower()).split()
-    return "-".join(words)
+    """The URL form of a genre name, whoever makes the genre (an admin or an import): its words in
+    lower case, folded to ASCII letters and digits and joined by hyphens (`Café Noir` -> `cafe-noir`).
+    A name without any ASCII letter or digit gets `genre-` and a hash of its words, so it still has a
+    stable, distinct slug (`日本文学` -> `genre-…`). Applied to a slug it gives that slug back."""
+    words = "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+    folded = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if not slug:
+        seed = words or name.strip().lower()
+        slug = "genre-" + hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()[:10]
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def has_word(name: str) -> bool:
+    """Whether a name holds a letter or digit (what a genre's name needs)."""
+    return any(ch.isalnum() for ch in name)
+
+
+def slug_forms(slug: str) -> tuple[str, ...]:
+    """The stored slugs a requested one may name, preferred first: itself (a link made before genre
+    slugs had one rule), then its canonical form, which every genre made since has."""
+    canonical = slugify(slug)
+    return (slug,) if canonical == slug else (slug, canonical)
 
 
 def clean_tags(names: list[str]) -> list[str]:

@@ -119,12 +119,6 @@ def check_password(password: str) -> None:
         raise WeakPassword("password is too common")
 
 
-@dataclass(frozen=True, slots=True)
-class UserRegistered(DomainEvent):
-    user_id: UUID
-    email: str
-
-
 @dataclass(eq=False, slots=True)
 class User:
     """An account. `password_hash` never leaves the application layer; None for an account made by a

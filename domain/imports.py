@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -49,7 +47,7 @@ MAX_TAGS = 30
 MAX_REPORTED_ERRORS = 1000
 #: Distinct cells of a column whose values a RowReader keeps (the most recent ones), for the rows
 #: that repeat them, as long as the import runs. Prices and dates are short: 16,384 of them (every
-#: price to the cent up to 163.83; parsing one costs ~3 us, a lookup ~0.1 us) hold a few MB. A tag
+#: price to the cent up to 163.83; a lookup is far cheaper than parsing) hold a few MB. A tag
 #: list can hold 30 tags: 4,096 lists.
 MEMO_SIZE = 16384
 TAGS_MEMO_SIZE = 4096
@@ -340,12 +338,3 @@ class RowReader:
             _count(pages, "pages"),
             _text(language, "language"),
         )
-
-
-def slugify(name: str) -> str:
-    """A URL slug for a genre name: ASCII letters and digits joined by hyphens."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    if not slug:  # a name with no ASCII letters still needs a stable, distinct slug
-        slug = "genre-" + hashlib.sha1(name.lower().encode(), usedforsecurity=False).hexdigest()[:10]
-    return slug[:120]

@@ -10,11 +10,15 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from dramatiq import Broker
+from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 from valkey.asyncio import Valkey
 
 from adapters.dramatiq.broker import MAIL_QUEUE
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
+from adapters.dramatiq.monitor import WorkerCounters
+from adapters.dramatiq.publisher import DramatiqPublisher
 from adapters.memory.catalog_cache import MemoryCatalogCache
 from adapters.memory.catalog_reads import MemoryCatalogReads
 from adapters.memory.imports import InProcessImportQueue, MemoryImportProgressStore
@@ -40,10 +44,9 @@ from adapters.valkey.tokens import ValkeyTokenStore
 from application.activity.service import ActivityService
 from application.catalog.service import CatalogService
 from application.commerce.service import CommerceService
-from application.delivery.relay_outbox import RelayOnCommit
 from application.delivery.service import MailService
 from application.deps import Deps, Policy, RateLimits
-from application.events import event_handlers
+from application.events import after_commit_subscribers, event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
 from application.journal.service import JournalService
@@ -62,7 +65,9 @@ from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
 from entrypoints.connections import connection_budget
+from entrypoints.heap import eased
 from entrypoints.identity_providers import identity_providers as configured_providers
+from entrypoints.operations import QUEUES, build_operations
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.tracing import trace_engine
@@ -77,7 +82,6 @@ class Services:
 
     settings: Settings
     deps: Deps
-    valkey: Valkey | None
     identity: IdentityService
     shelf: ShelfService
     journal: JournalService
@@ -92,8 +96,10 @@ class Services:
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
     gauges: dict[str, ScrapeGauge] = field(default_factory=dict)
-    #: Background work this process runs while the app runs (the embedded mail worker).
-    _starters: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: Without Valkey: the in-process broker and its publisher, for the worker the app's lifespan runs.
+    embedded: tuple[Broker, DramatiqPublisher] | None = None
+    #: Whether that worker runs, with none of its threads dead (the lifespan's EmbeddedWorker answers).
+    embedded_alive: Callable[[], bool] = lambda: False
 
     @property
     def activity(self) -> ActivityService:
@@ -115,11 +121,6 @@ class Services:
         names = list(self._checks)
         results = await asyncio.gather(*(check(n, self._checks[n]) for n in names))
         return dict(zip(names, results, strict=True))
-
-    async def start(self) -> None:
-        """Starts the background work of this process; `aclose` stops it."""
-        for start in self._starters:
-            await start()
 
     async def aclose(self) -> None:
         closers, self._closers = self._closers, []
@@ -143,6 +144,7 @@ def policy_from(settings: Settings) -> Policy:
             books_per_user=settings.rate_limit_books_per_user,
         ),
         import_batch_size=settings.import_batch_size,
+        import_lanes=settings.import_lanes,
         import_lease_seconds=settings.import_lease_seconds,
         oauth_redirect_uris=settings.oauth_redirect_uris,
     )
@@ -190,14 +192,13 @@ def bootstrap(
     policy = policy_from(settings)
     if payments is None:
         payments = SimulatedPaymentGateway(policy.payment_limit)
-    # mail (issue 3): units of work hand what they queued to the relay right after their commit
     mail = build_mail(settings, publisher=publisher, mailer=mailer)
     if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
     import_progress, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
-    relay_on_commit = RelayOnCommit()
-    if uow.publisher is None:  # a factory given with a publisher of its own keeps it
-        uow.publisher = relay_on_commit
+    cache = catalog_cache(settings, valkey)
+    if not uow.subscribers:  # a factory given with subscribers of its own keeps them
+        uow.subscribers = after_commit_subscribers(publisher=mail.ports.publisher, catalog_cache=cache)
     deps = Deps(
         uow=uow,
         clock=clock,
@@ -210,17 +211,15 @@ def bootstrap(
         import_progress=import_progress,
         import_queue=import_queue or in_process_imports,
         catalog_reads=catalog_reads(uow, closers, pool=budget.read),
-        catalog_cache=catalog_cache(settings, valkey),
+        catalog_cache=cache,
         mail=mail.ports,
         identity_providers=configured_providers(settings) if identity_providers is None else identity_providers,
     )
-    relay_on_commit.bind(deps)
-    if isinstance(deps.catalog_cache, ValkeyCatalogCache):
-        closers.append(deps.catalog_cache.aclose)  # before the client closes (closers run last first)
+    if isinstance(cache, ValkeyCatalogCache):
+        closers.append(cache.aclose)  # before the client closes (closers run last first)
     services = Services(
         settings=settings,
         deps=deps,
-        valkey=valkey,
         identity=IdentityService(deps),
         shelf=ShelfService(deps),
         journal=JournalService(deps),
@@ -232,6 +231,7 @@ def bootstrap(
         _closers=closers,
         _checks=checks,
         gauges=gauges,
+        embedded=mail.embedded,
     )
     if valkey is not None:
         queues = (MAIL_QUEUE, IMPORT_QUEUE)
@@ -239,20 +239,18 @@ def bootstrap(
         gauges["folio_dramatiq_queue_depth"] = ScrapeGauge(
             "Dramatiq messages waiting, by queue", lambda: queue_depth(valkey, namespace, queues), label="queue"
         )
-    embedded = None
-    if mail.embedded is not None:
-        from entrypoints.worker.embedded import EmbeddedWorker
-
-        embedded = EmbeddedWorker(settings, *mail.embedded, threads=min(settings.worker_threads, 4))
-        services._starters.append(embedded.start)
-        closers.append(embedded.stop)
-    from entrypoints.operations import build_operations
-
+    embedded_worker: tuple[StubBroker, WorkerCounters, Callable[[], bool]] | None = None
+    if mail.embedded is not None:  # the app's lifespan runs it; the operator's view counts its work
+        broker = mail.embedded[0]
+        assert isinstance(broker, StubBroker)
+        counters = WorkerCounters(QUEUES)
+        broker.add_middleware(counters)
+        embedded_worker = (broker, counters, lambda: services.embedded_alive())
     services.operations = build_operations(
-        settings, uow=uow, mail=mail, embedded=embedded, progress=import_progress, clock=clock, closers=closers
+        settings, uow=uow, mail=mail, embedded=embedded_worker, progress=import_progress, clock=clock, closers=closers
     )
     if in_process_imports is not None:
-        in_process_imports.bind(services.imports.run)
+        in_process_imports.bind(eased(services.imports.run))
     return services
 
 

@@ -121,7 +121,7 @@ def upgrade() -> None:
     click.echo("database is up to date")
 
 
-# --- CSV import (issue 7) ---
+# --- CSV import ---
 @main.group()
 def books() -> None:
     """The catalog's books."""
@@ -173,7 +173,7 @@ def seed(count: int, seed: int) -> None:
     click.echo(f"added {made} books in {time.perf_counter() - started:.1f} s")
 
 
-# --- mail and background work (issue 3) ---
+# --- mail and background work ---
 
 
 @main.command()
@@ -277,10 +277,6 @@ def _services() -> Any:
     return bootstrap(_settings())
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # --- users (identity) ---
 
 
@@ -317,3 +313,7 @@ def create_user(email: str, username: str, password: str, role: str) -> None:
         raise click.BadParameter(exc.message, param_hint=f"--{exc.field.replace('_', '-')}") from None
     except DomainError as exc:
         raise click.ClickException(exc.detail) from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ from application.imports.start import StartImport
 from domain.errors import DomainError
 from domain.imports import ImportProgress, ImportStatus
 from entrypoints.bootstrap import bootstrap
+from entrypoints.heap import collector_eased
 from entrypoints.settings import Settings
 
 _SHOWN_ERRORS = 20
@@ -66,7 +67,8 @@ async def run_import_file(settings: Settings, path: Path) -> int:
             async def advance(progress: ImportProgress) -> None:
                 bar.update(task, completed=progress.processed_rows)
 
-            final = await services.imports.run(started.id, on_progress=advance)
+            with collector_eased():
+                final = await services.imports.run(started.id, on_progress=advance)
     finally:
         await services.aclose()
     assert final is not None

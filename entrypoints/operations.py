@@ -9,7 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from adapters.dramatiq.broker import MAIL_QUEUE, make_broker
 from adapters.dramatiq.imports import IMPORT_QUEUE
-from adapters.dramatiq.monitor import InProcessWorkerMonitor, NoWorkerMonitor, RedisWorkerMonitor
+from adapters.dramatiq.monitor import InProcessWorkerMonitor, NoWorkerMonitor, RedisWorkerMonitor, WorkerCounters
 from adapters.memory.backlogs import MemoryBacklogs
 from adapters.memory.uow import MemoryStore, MemoryUowFactory
 from adapters.sql.stats import SqlBacklogs
@@ -20,7 +20,6 @@ from application.ports.imports import ImportProgressStore
 from application.ports.operations import Backlogs, WorkerMonitor
 from application.ports.uow import UowFactory
 from entrypoints.settings import Settings
-from entrypoints.worker.embedded import EmbeddedWorker
 from entrypoints.worker.wiring import MailWiring
 
 #: The queues the operator sees, in the order shown.
@@ -30,13 +29,12 @@ QUEUES = (MAIL_QUEUE, IMPORT_QUEUE)
 def worker_monitor(
     settings: Settings,
     mail: MailWiring,
-    embedded: EmbeddedWorker | None,
+    embedded: tuple[StubBroker, WorkerCounters, Callable[[], bool]] | None,
     closers: list[Callable[[], Awaitable[None]]],
 ) -> WorkerMonitor:
     """The embedded worker answers for itself; with Valkey, the Redis broker's heartbeats name the workers."""
-    if embedded is not None:
-        assert isinstance(embedded.broker, StubBroker)
-        return InProcessWorkerMonitor(embedded.broker, embedded.counters, embedded.running)
+    if embedded is not None:  # (its broker, its counters, whether it runs)
+        return InProcessWorkerMonitor(*embedded)
     if settings.valkey_url is None:
         return NoWorkerMonitor()
     broker = mail.broker
@@ -63,7 +61,7 @@ def build_operations(
     *,
     uow: UowFactory,
     mail: MailWiring,
-    embedded: EmbeddedWorker | None,
+    embedded: tuple[StubBroker, WorkerCounters, Callable[[], bool]] | None,
     progress: ImportProgressStore,
     clock: Clock,
     closers: list[Callable[[], Awaitable[None]]],

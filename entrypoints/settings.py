@@ -148,12 +148,14 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: On SIGTERM, how long requests in flight may take to finish before pools close anyway.
     graceful_timeout: int = 30
-    # CSV import (issue 7): rows per transaction, and how long a silent worker keeps an import.
+    # CSV import: rows per transaction, and how long a silent worker keeps an import.
     import_batch_size: int = 2000
     import_lease_seconds: int = 120
+    #: Batches an import writes at once, each in its own transaction (see bench/imports.py).
+    import_lanes: int = 3
     # catalog: read-through cache of book detail, genre and tag lists (and match counts)
     catalog_cache: bool = True
-    # mail and background work (issue 3); times in seconds
+    # mail and background work; times in seconds
     mail_max_attempts: int = 8
     mail_retry_backoff: int = 5
     mail_redispatch_after: int = 900
@@ -222,6 +224,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "graceful_timeout": _int(1, 600),
     "import_batch_size": _int(1, 10_000),
     "import_lease_seconds": _int(1, 24 * 3600),
+    "import_lanes": _int(1, 16),
     "catalog_cache": _bool,
     "mail_max_attempts": _int(1, 100),
     "mail_retry_backoff": _int(1, 3600),

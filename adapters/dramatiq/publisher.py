@@ -8,6 +8,7 @@ from uuid import UUID
 
 import redis
 from dramatiq import Broker, Message
+from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import BrokerError
 
 from adapters.dramatiq.broker import DELIVER_MAIL, MAIL_QUEUE
@@ -28,7 +29,7 @@ class DramatiqPublisher:
         self.accepting = accepting
         self._actor_name = actor_name
         self._queue_name = queue_name
-        self._blocking = type(broker).__name__ != "StubBroker"
+        self._blocking = not isinstance(broker, StubBroker)  # an in-process broker enqueues at once
 
     async def publish(self, message_ids: Sequence[UUID]) -> None:
         if not self.accepting:

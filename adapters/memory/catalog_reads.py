@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from adapters.memory.genres import named_by
 from application.catalog.text import FUZZY_THRESHOLD, word_similarity, words
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book, Genre
@@ -46,11 +47,12 @@ def _price(book: Book) -> Decimal | None:
     return None if book.price is None else book.price.amount
 
 
-def _keep(book: Book, query: BookQuery) -> bool:
+def _keep(book: Book, query: BookQuery, genre: Genre | None) -> bool:
+    """`genre`: the one `query.genre` names (None with a slug: no book matches)."""
     price = _price(book)
     checks = (
         _visible(book, query),
-        query.genre is None or (book.genre is not None and book.genre.slug == query.genre),
+        query.genre is None or (book.genre is not None and genre is not None and book.genre.id == genre.id),
         not query.author or query.author.lower() in book.author.lower(),
         query.tag is None or query.tag in book.tags,
         query.min_price is None or (price is not None and price >= query.min_price),
@@ -81,8 +83,13 @@ class MemoryCatalogReads:
     def _books(self) -> list[Book]:
         return list(self._store.tables.get("books", {}).values())
 
+    def _genre(self, query: BookQuery) -> Genre | None:
+        stored: dict[UUID, Genre] = self._store.tables.get("genres", {})
+        return None if query.genre is None else named_by(query.genre, stored.values())
+
     def _found(self, query: BookQuery) -> list[tuple[float, Book]]:
-        found = [(1.0, b) for b in self._books() if _keep(b, query)]
+        genre = self._genre(query)
+        found = [(1.0, b) for b in self._books() if _keep(b, query, genre)]
         if query.q:
             found = [(s, b) for _, b in found if (s := _score(b, query.q)) > 0]
         return found
@@ -93,7 +100,8 @@ class MemoryCatalogReads:
             return Matches(len(found))
         q = query.q
         close = [(max(word_similarity(q, b.title), word_similarity(q, b.author)), b) for b in self._books()]
-        kept = sorted((c for c in close if c[0] >= FUZZY_THRESHOLD and _keep(c[1], query)), key=lambda c: -c[0])
+        genre = self._genre(query)
+        kept = sorted((c for c in close if c[0] >= FUZZY_THRESHOLD and _keep(c[1], query, genre)), key=lambda c: -c[0])
         ids = tuple(b.id for _, b in kept[:_FUZZY_CAP])
         return Matches(len(ids), ids)
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from adapters.memory.catalog import stored_row
-from domain.catalog import Book, Genre
-from domain.imports import ImportConflict, ImportProgress, duplicate_key, slugify
+from domain.catalog import Book, Genre, slugify
+from domain.imports import ImportConflict, ImportProgress, duplicate_key
 
 if TYPE_CHECKING:
     from adapters.memory.uow import MemoryUnitOfWork
@@ -36,7 +36,7 @@ class MemoryImportProgressStore:
 
 def _copy(progress: ImportProgress) -> ImportProgress:
     """A copy that shares nothing mutable: its fields are immutable but the list of (frozen) errors.
-    deepcopy walked up to 1,000 errors at every batch: 6% of a re-import's profile."""
+    deepcopy walked every kept error at every batch."""
     return replace(progress, errors=list(progress.errors))
 
 

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 def _relayable(m: OutboxMessage, query: RelayQuery) -> bool:
     if m.done:
         return False
-    if query.ids is not None:
-        return m.id in query.ids and m.dispatched_at is None
     if m.locked_until is not None and m.locked_until >= query.now:
         return False
     if m.dispatched_at is None:
@@ -38,7 +36,6 @@ class MemoryOutbox:
 
     async def add(self, message: OutboxMessage) -> None:
         self._rows[message.id] = message
-        self._uow.outbox_added(message.id)
 
     async def get(self, message_id: UUID, *, lock: bool = False) -> OutboxMessage | None:
         return self._rows.get(message_id)

@@ -15,8 +15,7 @@ from adapters.memory.journal import MemoryGoalRepository, MemoryJournalQueries
 from adapters.memory.outbox import MemoryOutbox
 from adapters.memory.shelf import MemoryPurchaseHistory, MemoryReviewRepository, MemoryShelfRepository
 from adapters.memory.users import MemoryUserRepository
-from application.ports.outbox import Publisher
-from application.ports.uow import EventHandlers
+from application.ports.uow import EventHandlers, Subscribers
 from application.uow import UnitOfWorkBase
 
 
@@ -48,9 +47,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     review_history: MemoryReviewHistory
 
     def __init__(
-        self, store: MemoryStore, *, read_only: bool, handlers: EventHandlers, publisher: Publisher | None
+        self, store: MemoryStore, *, read_only: bool, handlers: EventHandlers, subscribers: Subscribers
     ) -> None:
-        super().__init__(handlers=handlers, publisher=publisher)
+        super().__init__(handlers=handlers, subscribers=subscribers)
         self.store = store
         self._read_only = read_only
         self.tables: dict[str, dict[Any, Any]] = {}
@@ -108,11 +107,11 @@ class MemoryUowFactory:
         store: MemoryStore | None = None,
         *,
         handlers: EventHandlers | None = None,
-        publisher: Publisher | None = None,
+        subscribers: Subscribers | None = None,
     ) -> None:
         self.store = store or MemoryStore()
         self._handlers = handlers or {}
-        self.publisher = publisher
+        self.subscribers: Subscribers = subscribers or {}
 
     def __call__(self, *, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, read_only=read_only, handlers=self._handlers, publisher=self.publisher)
+        return MemoryUnitOfWork(self.store, read_only=read_only, handlers=self._handlers, subscribers=self.subscribers)

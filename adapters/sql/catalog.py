@@ -34,8 +34,7 @@ def book_rows() -> Select[Any]:
 
 
 #: Ids as one uuid[] parameter (`id = ANY(:ids)`) on PostgreSQL: the same SQL for any number of ids, so
-#: it is compiled once, where `IN` renders a parameter per id at every call (2,000 ids: ~54 ms of the
-#: worker's CPU against ~26).
+#: it is compiled once, where `IN` renders a parameter per id at every call (see bench/imports.py).
 _IDS = bindparam("ids", type_=ARRAY(Uuid()))
 
 

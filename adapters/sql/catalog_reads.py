@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, TableValuedAlias, and_, func, or_,
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
+from adapters.sql.genres import by_slug
 from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
@@ -49,7 +50,7 @@ def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> l
     is always who may see what, so no path (count, page, rank, typo) ever forgets it."""
     where: list[ColumnElement[bool]] = [visible(query)]
     if query.genre is not None:
-        where.append(books.c.genre_id == select(genres.c.id).where(genres.c.slug == query.genre).scalar_subquery())
+        where.append(books.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery())
     if query.author:
         where.append(contains(books.c.author, query.author))
     if query.tag is not None:

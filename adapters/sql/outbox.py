@@ -11,7 +11,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.sql.tables import outbox
 from application.ports.outbox import OutboxMessage, RelayQuery
-from application.uow import UnitOfWorkBase
 
 
 def _to_message(row: RowMapping) -> OutboxMessage:
@@ -35,8 +34,6 @@ def _relayable(query: RelayQuery) -> ColumnElement[bool]:
     c = outbox.c
     open_ = and_(c.sent_at.is_(None), c.failed_at.is_(None))
     never = c.dispatched_at.is_(None)
-    if query.ids is not None:
-        return and_(open_, never, c.id.in_(list(query.ids)))
     left_behind = and_(never, c.created_at < query.created_before) if query.created_before is not None else never
     conditions = [left_behind]
     if query.stale_before is not None:
@@ -54,9 +51,8 @@ def _relayable(query: RelayQuery) -> ColumnElement[bool]:
 
 
 class SqlOutbox:
-    def __init__(self, conn: AsyncConnection, uow: UnitOfWorkBase) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._uow = uow
 
     async def add(self, message: OutboxMessage) -> None:
         await self._conn.execute(
@@ -68,7 +64,6 @@ class SqlOutbox:
                 created_at=message.created_at,
             )
         )
-        self._uow.outbox_added(message.id)
 
     async def get(self, message_id: UUID, *, lock: bool = False) -> OutboxMessage | None:
         query = select(outbox).where(outbox.c.id == message_id)

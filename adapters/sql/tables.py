@@ -304,7 +304,7 @@ Index(
 Index("ix_prebookings_book_status", prebookings.c.book_id, prebookings.c.status)
 Index("ix_prebookings_user_created", prebookings.c.user_id, prebookings.c.created_at)
 
-# --- CSV import (issue 7, migration 0007) ---
+# --- CSV import (migration 0007) ---
 # An uploaded file waits here, in numbered chunks, until a worker (on any machine) has imported it.
 import_files = Table(
     "import_files",

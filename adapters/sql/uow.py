@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -11,14 +10,15 @@ from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreB
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
 from adapters.sql.genres import SqlGenreRepository
 from adapters.sql.identities import SqlLinkedIdentityRepository
-from adapters.sql.imports import SqlBookImport, SqlImportFiles
+from adapters.sql.imports import SqlImportFiles, SqliteBookImport
+from adapters.sql.imports_postgres import PostgresBookImport
 from adapters.sql.journal import SqlGoalRepository, SqlJournalQueries
 from adapters.sql.outbox import SqlOutbox
 from adapters.sql.reviews import SqlReviewRepository
 from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
 from adapters.sql.users import SqlUserRepository
-from application.ports.outbox import Publisher
-from application.ports.uow import EventHandlers
+from adapters.sql.write_lock import WriteLock
+from application.ports.uow import EventHandlers, Subscribers
 from application.uow import UnitOfWorkBase
 
 
@@ -38,7 +38,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
     orders: SqlOrderRepository
     prebookings: SqlPreBookingRepository
     import_files: SqlImportFiles
-    book_import: SqlBookImport
+    book_import: PostgresBookImport | SqliteBookImport
     genres: SqlGenreRepository
     activity: SqlActivityRepository
     review_history: SqlReviewHistory
@@ -48,11 +48,11 @@ class SqlUnitOfWork(UnitOfWorkBase):
         engine: AsyncEngine,
         *,
         read_only: bool,
-        write_lock: asyncio.Lock | None,
+        write_lock: WriteLock | None,
         handlers: EventHandlers,
-        publisher: Publisher | None,
+        subscribers: Subscribers,
     ) -> None:
-        super().__init__(handlers=handlers, publisher=publisher)
+        super().__init__(handlers=handlers, subscribers=subscribers)
         self._engine = engine
         self._read_only = read_only
         self._lock = None if read_only else write_lock
@@ -83,7 +83,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.users = SqlUserRepository(conn, self)
         self.identities = SqlLinkedIdentityRepository(conn)
         self.books = SqlBookRepository(conn, self)
-        self.outbox = SqlOutbox(conn, self)
+        self.outbox = SqlOutbox(conn)
         self.shelf = SqlShelfRepository(conn, self)
         self.reviews = SqlReviewRepository(conn)
         self.purchases = SqlPurchaseHistory(conn)
@@ -94,7 +94,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         self.orders = SqlOrderRepository(conn)
         self.prebookings = SqlPreBookingRepository(conn)
         self.import_files = SqlImportFiles(conn)
-        self.book_import = SqlBookImport(conn)
+        self.book_import = PostgresBookImport(conn) if conn.dialect.name == "postgresql" else SqliteBookImport(conn)
         self.genres = SqlGenreRepository(conn)
         self.activity = SqlActivityRepository(conn)
         self.review_history = SqlReviewHistory(conn)
@@ -126,11 +126,11 @@ class SqlUnitOfWork(UnitOfWorkBase):
 class SqlUowFactory:
     """Builds SQL units of work on one engine."""
 
-    def __init__(self, engine: AsyncEngine, *, handlers: EventHandlers, publisher: Publisher | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, *, handlers: EventHandlers, subscribers: Subscribers | None = None) -> None:
         self.engine = engine
         self._handlers = handlers
-        self.publisher = publisher
-        self._write_lock = asyncio.Lock() if is_sqlite(str(engine.url)) else None
+        self.subscribers: Subscribers = subscribers or {}
+        self._write_lock = WriteLock() if is_sqlite(str(engine.url)) else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(
@@ -138,5 +138,5 @@ class SqlUowFactory:
             read_only=read_only,
             write_lock=self._write_lock,
             handlers=self._handlers,
-            publisher=self.publisher,
+            subscribers=self.subscribers,
         )

@@ -15,6 +15,7 @@ from application.ports.uow import UnitOfWork
 from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book, BookAdded, Contributor, DuplicateBook, Genre, clean_tags
 from domain.errors import InvalidField, NotFound
+from domain.events import BooksChanged
 from domain.imports import duplicate_key
 from domain.isbn import normalize_isbn
 from domain.money import Money
@@ -166,7 +167,7 @@ class CreateBookHandler:
             book.events.append(BookAdded(book.id, user.id, now, book.published))
             await uow.books.add(book)
             if book.published:  # a reader's unpublished book is in no public answer
-                uow.after_commit(self._deps.catalog_cache.changed)
+                uow.record(BooksChanged())
             await uow.commit()
         return book
 
@@ -204,7 +205,7 @@ class UpdateBookHandler:
             book.updated_at = now
             await uow.books.update(book)
             if was_public:
-                uow.after_commit(self._deps.catalog_cache.changed)
+                uow.record(BooksChanged())
             await uow.commit()
         return book
 
@@ -221,7 +222,7 @@ class PublishBookHandler:
             BookPolicy.ensure_may_publish(book, cmd.by)
             book.publish(now=self._deps.clock.now())
             await uow.books.update(book)
-            uow.after_commit(self._deps.catalog_cache.changed)  # it joins lists, counts, genres and tags
+            uow.record(BooksChanged())  # it joins lists, counts, genres and tags
             await uow.commit()
         return book
 
@@ -239,7 +240,7 @@ class DeleteBookHandler:
             # their snapshot (they hold no foreign key to the book).
             await uow.books.delete(cmd.book_id)
             if book.published:
-                uow.after_commit(self._deps.catalog_cache.changed)
+                uow.record(BooksChanged())
             await uow.commit()
 
 
@@ -255,6 +256,6 @@ class SetStockHandler:
                 raise NotFound("book")
             book.set_stock(cmd.stock, now=self._deps.clock.now())  # records BackInStock from 0 to >0
             await uow.books.update(book)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return book

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from application.deps import Deps
-from domain.catalog import Genre, slugify
+from domain.catalog import Genre, has_word, slugify
 from domain.errors import Conflict, InvalidField, NotFound
+from domain.events import BooksChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +27,15 @@ class CreateGenreHandler:
 
     async def __call__(self, cmd: CreateGenre) -> Genre:
         name = " ".join(cmd.name.split())
-        slug = slugify(name)
-        if not slug:
+        if not has_word(name):
             raise InvalidField("name", "must hold a letter or digit")
+        slug = slugify(name)
         async with self._deps.uow() as uow:
             if await uow.genres.name_taken(name) or await uow.genres.get_by_slug(slug) is not None:
                 raise Conflict(f"a genre named {name!r} exists")
             genre = Genre(uuid4(), name, slug)
             await uow.genres.add(genre)
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()
         return genre
 
@@ -48,5 +49,5 @@ class DeleteGenreHandler:
             if await uow.genres.get(cmd.genre_id) is None:
                 raise NotFound("genre")
             await uow.genres.delete(cmd.genre_id)  # its books keep no genre
-            uow.after_commit(self._deps.catalog_cache.changed)
+            uow.record(BooksChanged())
             await uow.commit()

@@ -13,6 +13,7 @@ from application.ports.commerce import PaymentGateway, PaymentRequest
 from application.ports.uow import UnitOfWork
 from domain.commerce import Cart, CartEmpty, Order, OrderStatus, PaymentFailed
 from domain.errors import NotFound
+from domain.events import BooksChanged
 from domain.identity import User
 
 #: Longest Idempotency-Key accepted (the column holds 255 characters).
@@ -95,7 +96,7 @@ class CheckoutHandler:
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
-            uow.after_commit(partial(deps.catalog_cache.changed, *books_changed(books, stock=True)))
+            uow.record(BooksChanged(books_changed(books, stock=True)))
             await uow.commit()
         return CheckoutResult(order, created=True)
 

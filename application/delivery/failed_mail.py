@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.delivery.relay_outbox import RelayOutbox, RelayOutboxHandler
 from application.deps import Deps
-from application.ports.outbox import OutboxMessage, PublishError
+from application.ports.outbox import OutboxMessage
 from domain.errors import NotFound
+from domain.events import MailQueued
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +42,5 @@ class RetryFailedMailHandler:
         async with self._deps.uow() as uow:
             if not await uow.outbox.requeue(cmd.outbox_id):
                 raise NotFound("failed mail")
+            uow.record(MailQueued(cmd.outbox_id))  # handed on after the commit, or by the relay timer
             await uow.commit()
-        with contextlib.suppress(PublishError):  # the relay timer hands it on instead
-            await RelayOutboxHandler(self._deps)(RelayOutbox((cmd.outbox_id,)))

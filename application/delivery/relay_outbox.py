@@ -1,4 +1,4 @@
-"""RelayOutbox: hands committed, unsent outbox rows to the publisher (right after commit, and on a timer)."""
+"""Hands committed outbox rows to the publisher: right after their commit, and on a timer for those left behind."""
 
 from __future__ import annotations
 
@@ -7,24 +7,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from application.delivery import mail_ports
 from application.deps import Deps
-from application.ports.outbox import PublishError, RelayQuery
+from application.ports.outbox import Publisher, PublishError, RelayQuery
+from domain.events import MailQueued
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class RelayOutbox:
-    """`ids`: just these, fresh from a commit. None: every row left behind (the timer's sweep).
+    """One sweep of the rows left behind (the timer's).
 
     `stale_before`: rows handed on before then are known lost (an in-process broker that did not
     outlive its process); by default, rows untouched for the policy's `redispatch_after`.
     """
 
-    ids: tuple[UUID, ...] | None = None
     stale_before: datetime | None = None
 
 
@@ -41,7 +40,6 @@ class RelayOutboxHandler:
         query = RelayQuery(
             now=now,
             limit=policy.relay_batch,
-            ids=cmd.ids,
             created_before=now - timedelta(seconds=policy.relay_grace),
             stale_before=cmd.stale_before or now - timedelta(seconds=policy.redispatch_after),
         )
@@ -69,26 +67,25 @@ async def relay_all(deps: Deps, *, stale_before: datetime | None = None) -> int:
             return total
 
 
-class RelayOnCommit:
-    """The units of work's publisher: relays what a commit queued, at once.
+class PublishQueuedMail:
+    """After-commit subscriber to `MailQueued`: hands the committed outbox ids to the publisher at once.
 
-    A failure is only logged (the commit stands and the timer's sweep catches up); after one, hand-offs
-    are skipped for `quiet` seconds so requests do not each wait on a broker that is down.
+    No transaction of its own: the rows stay unmarked, and the relay timer hands on (and marks) only
+    those still unsent after the policy's `relay_grace`. A failure is only logged (the commit stands
+    and the timer catches up); after one, hand-offs are skipped for `quiet` seconds so requests do not
+    each wait on a broker that is down.
     """
 
-    def __init__(self, *, quiet: float = 5.0) -> None:
-        self._deps: Deps | None = None
+    def __init__(self, publisher: Publisher, *, quiet: float = 5.0) -> None:
+        self._publisher = publisher
         self._quiet = quiet
         self._quiet_until = 0.0
 
-    def bind(self, deps: Deps) -> None:
-        self._deps = deps
-
-    async def publish(self, message_ids: Sequence[UUID]) -> None:
-        if self._deps is None or time.monotonic() < self._quiet_until:
+    async def __call__(self, events: Sequence[MailQueued]) -> None:
+        if time.monotonic() < self._quiet_until:
             return
         try:
-            await RelayOutboxHandler(self._deps)(RelayOutbox(tuple(message_ids)))
+            await self._publisher.publish([event.message_id for event in events])
         except PublishError as exc:
             self._quiet_until = time.monotonic() + self._quiet
             log.warning("outbox hand-off deferred to the relay timer: %s", exc)

@@ -13,6 +13,7 @@ from application.identity.tokens import revoke_user_tokens
 from application.ports.uow import UnitOfWork
 from application.reviews.writing import withdraw_reviews_of
 from domain.errors import NotFound
+from domain.events import BooksChanged
 from domain.identity import InvalidCredentials, User, UsernameTaken, ensure_admin_remains
 
 
@@ -42,8 +43,8 @@ async def erase_user(deps: Deps, uow: UnitOfWork, user: User) -> None:
     user.erase()
     # The cascade would drop the reviews but leave their books' rating figures counting them.
     if await withdraw_reviews_of(uow, user.id, now=deps.clock.now()):
-        uow.after_commit(deps.catalog_cache.changed)  # rating figures changed
-    await uow.identities.remove_all(user.id)  # provider links (issue 16)
+        uow.record(BooksChanged())  # rating figures changed
+    await uow.identities.remove_all(user.id)  # provider links
     await uow.users.delete(user.id)
 
 

@@ -47,15 +47,15 @@ class Mailer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class MailPolicy:
-    """How hard delivery tries. Times in seconds."""
+    """How hard delivery tries (the settings hold the defaults). Times in seconds."""
 
-    max_attempts: int = 8
+    max_attempts: int
     #: A claimed message is reserved this long: longer than one send may take (the mailer's deadline).
-    lease: float = 65.0
+    lease: float
     #: Unsent rows younger than this are left to the hand-off right after their commit.
-    relay_grace: float = 5.0
+    relay_grace: float
     #: Handed on (or tried) this long ago and still unsent: the broker lost it, hand it on again.
-    redispatch_after: float = 900.0
+    redispatch_after: float
     relay_batch: int = 500
 
 
@@ -66,4 +66,4 @@ class MailPorts:
     mailer: Mailer
     renderer: MailRenderer
     publisher: Publisher
-    policy: MailPolicy = MailPolicy()
+    policy: MailPolicy

@@ -36,17 +36,13 @@ class OutboxMessage:
 
 @dataclass(frozen=True, slots=True)
 class RelayQuery:
-    """Which unsent rows a relay may hand on now.
-
-    With `ids`: exactly those, if never handed on (right after their commit). Without: rows left behind,
-    i.e. created before `created_before` and never handed on, or handed on and untouched since
-    `stale_before` (the broker lost them), or claimed by a delivery whose claim lapsed without a send or
-    a release (its worker died), and not claimed by a delivery in progress at `now`.
-    """
+    """Which unsent rows a relay may hand on now: rows left behind, i.e. created before `created_before`
+    and never handed on by a relay, or handed on and untouched since `stale_before` (the broker lost
+    them), or claimed by a delivery whose claim lapsed without a send or a release (its worker died),
+    and not claimed by a delivery in progress at `now`."""
 
     now: datetime
     limit: int
-    ids: Sequence[UUID] | None = None
     created_before: datetime | None = None
     stale_before: datetime | None = None
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from application.ports.activity import ActivityRepository, ReviewHistory
 from application.ports.catalog import GenreRepository
@@ -9,7 +9,7 @@ from application.ports.commerce import CartRepository, OrderRepository, PreBooki
 from application.ports.identity_providers import LinkedIdentityRepository
 from application.ports.imports import BookImportRepository, ImportFileRepository
 from application.ports.journal import GoalRepository, JournalQueries
-from application.ports.outbox import Outbox, Publisher
+from application.ports.outbox import Outbox
 from application.ports.repositories import BookRepository, UserRepository
 from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
 from domain.events import DomainEvent
@@ -46,7 +46,7 @@ class UnitOfWork(Protocol):
     def orders(self) -> OrderRepository: ...
     @property
     def prebookings(self) -> PreBookingRepository: ...
-    # CSV import (issue 7)
+    # CSV import
     @property
     def import_files(self) -> ImportFileRepository: ...
     @property
@@ -65,19 +65,20 @@ class UnitOfWork(Protocol):
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None:
-        """Dispatches the events of the aggregates seen, then commits, then runs after-commit hooks."""
+        """Dispatches the events recorded, then commits; on leaving, hands them to the subscribers."""
 
     def track(self, aggregate: object) -> None:
         """Remembers an aggregate whose `events` are dispatched at commit."""
 
-    def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None: ...
+    def record(self, event: DomainEvent) -> None:
+        """Records what the use case did (mail queued, books changed) for the handlers and subscribers."""
 
 
 #: Builds a fresh unit of work. `read_only=True` promises no writes (no writer lock on SQLite).
 class UowFactory(Protocol):
-    #: Takes each unit of work's new outbox messages right after its commit (the composition root
-    #: sets it: the relay needs the use-case dependencies, which need this factory).
-    publisher: Publisher | None
+    #: What runs after each commit, by event type (the composition root sets it: its subscribers
+    #: need ports, such as the catalog cache, that are built beside this factory).
+    subscribers: Subscribers
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
@@ -85,3 +86,7 @@ class UowFactory(Protocol):
 #: Runs inside the committing unit of work, before the commit; may change more and record more.
 EventHandler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
 EventHandlers = Mapping[type[DomainEvent], Sequence[EventHandler]]
+#: Runs once the transaction is committed and its connection released, with the unit's events of
+#: one type; a failure is logged and the commit stands.
+Subscriber = Callable[[Sequence[Any]], Awaitable[None]]
+Subscribers = Mapping[type[DomainEvent], Sequence[Subscriber]]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID
 
 from application.deps import Deps
@@ -11,6 +10,7 @@ from application.ports.uow import UnitOfWork
 from application.reviews.writing import locked_book, revise_review, writer
 from domain.catalog import Book
 from domain.errors import NotFound
+from domain.events import BooksChanged
 from domain.reviews import Review
 
 
@@ -63,7 +63,7 @@ class ReviseReviewHandler:
                 set_text=cmd.set_text,
                 now=self._deps.clock.now(),
             )
-            uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()
         return ReviewItem(review, user.username)
 
@@ -82,5 +82,5 @@ class DeleteReviewHandler:
             await uow.reviews.update(review)
             uow.track(review)  # ReviewDeleted: the deleter's activity
             await uow.reviews.store_ratings(book)
-            uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID
 
 from application.catalog.visibility import visible_book
@@ -9,6 +8,7 @@ from application.deps import Deps
 from application.ports.catalog import books_changed
 from application.ports.shelf import ReviewItem
 from application.reviews.writing import create_review, writer
+from domain.events import BooksChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,6 @@ class CreateReviewHandler:
             review = await create_review(
                 self._deps, uow, user, book, rating=cmd.rating, text=cmd.text, now=self._deps.clock.now()
             )
-            uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()
         return ReviewItem(review, user.username)

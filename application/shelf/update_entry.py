@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID, uuid4
 
 from application.deps import Deps
@@ -9,6 +8,7 @@ from application.ports.catalog import books_changed
 from application.ports.shelf import ShelfItem
 from application.reviews.writing import create_review, locked_book, revise_review, writer
 from domain.errors import InvalidField, NotFound
+from domain.events import BooksChanged
 from domain.shelf import ShelfStatus
 
 
@@ -66,6 +66,6 @@ class UpdateShelfEntryHandler:
                         set_text=cmd.set_text,
                         now=now,
                     )
-                uow.after_commit(partial(self._deps.catalog_cache.changed, *books_changed([book.id])))  # ratings
+                uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()
         return ShelfItem(entry, book, review)

@@ -53,6 +53,7 @@ from entrypoints.http.openapi_operations import operation_id, polish_operations,
 from entrypoints.http.problems import exception_handlers
 from entrypoints.logs import flush_logs
 from entrypoints.tracing import http_plugins
+from entrypoints.worker.embedded import EmbeddedWorker
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1024 * 1024  # one MiB for JSON bodies; uploads set their own limit
@@ -97,7 +98,9 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await services.start()  # the embedded mail worker, when there is no Valkey
+        embedded = EmbeddedWorker.of(services)  # the mail worker, when there is no Valkey
+        if embedded is not None:
+            await embedded.start()
         try:
             yield
         finally:
@@ -107,6 +110,8 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
                     await in_flight.wait_idle()
             except TimeoutError:
                 log.warning("shutting down with %d request(s) still in flight", in_flight.count)
+            if embedded is not None:
+                await embedded.stop()
             await services.aclose()
             flush_logs()
 

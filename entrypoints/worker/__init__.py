@@ -1,43 +1,39 @@
-"""The Dramatiq worker. `install_broker()` sets the broker, THEN imports the actor modules (actors bind to
-the broker that is set when their module is imported).
+"""The Dramatiq worker. Actors are declared on a broker by `install_broker()`, with the registry whose
+services they call; whoever starts the worker fills the registry (and empties it when it stops).
 
-To add actors: write `entrypoints/worker/<name>_actors.py` and append its module to `ACTOR_MODULES`.
+To add actors: write `entrypoints/worker/<name>_actors.py` with a `declare(broker, registry)` and call
+it from `install_broker`.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
 from typing import TYPE_CHECKING
 
 import dramatiq
 
+from entrypoints.worker import import_actors, mail_actors
+
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Services
 
-ACTOR_MODULES: tuple[str, ...] = ("entrypoints.worker.mail_actors", "entrypoints.worker.import_actors")
 
-_services: Services | None = None
+class ServicesRegistry:
+    """The services the actors of one broker call: set when its worker starts, cleared when it stops."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def set(self, services: Services | None) -> None:
+        self._services = services
+
+    def get(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the worker's services are not set: start the worker through folio")
+        return self._services
 
 
-def install_broker(broker: dramatiq.Broker) -> None:
+def install_broker(broker: dramatiq.Broker, registry: ServicesRegistry) -> None:
+    """Makes `broker` the current one and declares the actors on it, calling `registry`'s services."""
     dramatiq.set_broker(broker)
-    for name in ACTOR_MODULES:
-        imported = name in sys.modules
-        module = importlib.import_module(name)
-        if imported:  # bound to an earlier broker of this process (tests, a restarted app): declare here too
-            for value in vars(module).values():
-                if isinstance(value, dramatiq.Actor):
-                    broker.declare_actor(value)
-
-
-def services() -> Services:
-    """The services the actors of this process call."""
-    if _services is None:
-        raise RuntimeError("the worker's services are not set: start the worker through folio")
-    return _services
-
-
-def set_services(value: Services | None) -> None:
-    global _services
-    _services = value
+    mail_actors.declare(broker, registry)
+    import_actors.declare(broker, registry)

@@ -1,4 +1,4 @@
-"""Gives a Dramatiq worker its own services: built on the actors' loop at boot, closed at shutdown.
+"""A `folio worker` process's services: built on the actors' loop at boot, closed at shutdown.
 
 The relay timer runs on the same loop, beside the actors.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,8 @@ from dramatiq import Broker
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
-from adapters.dramatiq.publisher import DramatiqPublisher
-from entrypoints.settings import Settings
-from entrypoints.worker import set_services
+from adapters.dramatiq.broker import PatientAsyncIO
+from entrypoints.worker import ServicesRegistry, install_broker
 from entrypoints.worker.relay_timer import relay_forever
 
 if TYPE_CHECKING:
@@ -29,37 +29,28 @@ class FolioServices(Middleware):
     """Add it after the AsyncIO middleware: `after_*` hooks run last-added first, so its shutdown runs
     while the loop still runs.
 
-    `recover_lost`: the broker lives in this process, so whatever an earlier process handed to its own
-    broker died with it; at boot, hand every unsent row on again.
+    `build` makes the services on the actors' loop (what they hold, connections, is bound to it) and is
+    called once per worker boot; `registry` gives them to the actors until shutdown.
     """
 
-    def __init__(self, settings: Settings, *, recover_lost: bool = False) -> None:
-        self._settings = settings
-        self._recover_lost = recover_lost
+    def __init__(self, registry: ServicesRegistry, build: Callable[[], Services], *, relay_interval: float) -> None:
+        self._registry = registry
+        self._build = build
+        self._relay_interval = relay_interval
         self._timer: Future[None] | None = None
         self._services: Services | None = None
 
     def after_worker_boot(self, broker: Broker, worker: Any) -> None:
         loop = _loop()
-        services = asyncio.run_coroutine_threadsafe(self._start(broker), loop).result(timeout=60)
+        services = asyncio.run_coroutine_threadsafe(self._start(), loop).result(timeout=60)
         self._timer = asyncio.run_coroutine_threadsafe(
-            relay_forever(services.mail, interval=self._settings.relay_interval), loop
+            relay_forever(services.mail, interval=self._relay_interval), loop
         )
 
-    async def _start(self, broker: Broker) -> Services:
-        from entrypoints.bootstrap import bootstrap
-
-        # `folio worker` sets FOLIO_WORKER_PROCESSES: the processes sharing its connection budget.
-        services = bootstrap(
-            self._settings, publisher=DramatiqPublisher(broker), workers=self._settings.worker_processes
-        )
+    async def _start(self) -> Services:
+        services = self._build()
         self._services = services
-        set_services(services)
-        if self._recover_lost:
-            try:
-                await services.mail.relay_all(stale_before=services.deps.clock.now())
-            except Exception as exc:  # the timer tries again
-                log.warning("outbox recovery at boot failed: %s: %s", type(exc).__name__, exc)
+        self._registry.set(services)
         return services
 
     def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:
@@ -69,7 +60,14 @@ class FolioServices(Middleware):
         services, self._services = self._services, None
         if services is not None:
             asyncio.run_coroutine_threadsafe(services.aclose(), _loop()).result(timeout=30)
-            set_services(None)
+            self._registry.set(None)
+
+
+def serve_actors(broker: Broker, build: Callable[[], Services], *, relay_interval: float) -> None:
+    """Declares the actors on `broker`, calling services that `build` makes when its worker boots."""
+    registry = ServicesRegistry()
+    broker.add_middleware(FolioServices(registry, build, relay_interval=relay_interval), after=PatientAsyncIO)
+    install_broker(broker, registry)
 
 
 def _loop() -> asyncio.AbstractEventLoop:

@@ -1,6 +1,7 @@
 """A `folio worker` process: the broker module Dramatiq's CLI loads in each worker process.
 
-Importing it configures the broker from settings, then imports the actor modules.
+Importing it configures the broker from settings and declares the actors; the worker's services are
+built by `bootstrap()` when the worker boots, on the actors' loop.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ import os
 
 from dramatiq import Broker
 
-from adapters.dramatiq.broker import MAIL_QUEUE, PatientAsyncIO, make_broker
+from adapters.dramatiq.broker import MAIL_QUEUE, make_broker
 from adapters.dramatiq.imports import IMPORT_QUEUE
 from adapters.dramatiq.monitor import WorkerCounters
+from adapters.dramatiq.publisher import DramatiqPublisher
+from entrypoints.bootstrap import bootstrap
 from entrypoints.loops import new_event_loop
 from entrypoints.serving import DRAMATIQ_PROM_DB
 from entrypoints.settings import Settings, load_settings
 from entrypoints.tracing import broker_middleware, configure_tracing
-from entrypoints.worker import install_broker
-from entrypoints.worker.lifecycle import FolioServices
+from entrypoints.worker.lifecycle import serve_actors
 
 
 def worker_broker(settings: Settings) -> Broker:
@@ -30,7 +32,6 @@ def worker_broker(settings: Settings) -> Broker:
         heartbeat_timeout_ms=settings.worker_heartbeat_timeout * 1000,
         loop_factory=new_event_loop,
     )
-    broker.add_middleware(FolioServices(settings), after=PatientAsyncIO)
     broker.add_middleware(WorkerCounters((MAIL_QUEUE, IMPORT_QUEUE)))  # host, pid and counts beside its heartbeat
     for middleware in broker_middleware():  # the trace context of the sender, when tracing is on
         broker.add_middleware(middleware)
@@ -38,9 +39,14 @@ def worker_broker(settings: Settings) -> Broker:
         from dramatiq.middleware.prometheus import Prometheus
 
         broker.add_middleware(Prometheus())  # processed, failed, retried, in progress, durations by actor
+    # `folio worker` sets FOLIO_WORKER_PROCESSES: the processes sharing its connection budget.
+    serve_actors(
+        broker,
+        lambda: bootstrap(settings, publisher=DramatiqPublisher(broker), workers=settings.worker_processes),
+        relay_interval=settings.relay_interval,
+    )
     return broker
 
 
 configure_tracing("worker")  # each worker process, before its broker and engines exist
 broker = worker_broker(load_settings())
-install_broker(broker)

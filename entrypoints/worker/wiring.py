@@ -46,7 +46,10 @@ def mail_policy(settings: Settings) -> MailPolicy:
     return MailPolicy(
         max_attempts=settings.mail_max_attempts,
         lease=2 * settings.smtp_timeout + 5,  # the SMTP mailer cuts a send off after smtp_timeout
-        relay_grace=max(2.0, settings.relay_interval),
+        # Rows are handed on right after their commit without being marked; the timer re-sends those
+        # still unsent after this long, so it must outlast a busy queue's wait, not just the commit
+        # (a shorter grace re-sent the backlog of a checkout burst, see bench/checkout.py).
+        relay_grace=max(30.0, 5 * settings.relay_interval),
         redispatch_after=settings.mail_redispatch_after,
     )
 

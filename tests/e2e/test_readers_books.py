@@ -221,10 +221,11 @@ async def test_activity_of_each_kind_and_a_reviews_history(client: Client, servi
     page = (await client.get(f"{API}/users/me/activity", headers=mine)).json()
     assert [e["kind"] for e in page["items"]] == [
         "review-deleted", "prebooked", "ordered", "review-edited", "review-edited", "review-written",
-        "status-changed", "shelved", "book-added",
+        "finished", "status-changed", "shelved", "book-added",
     ]  # fmt: skip
-    assert page["total"] == 9
-    shelved = page["items"][7]
+    assert page["total"] == 10
+    assert page["items"][6]["detail"]["finished_on"] == page["items"][6]["at"][:10]  # finished today
+    shelved = page["items"][8]
     assert shelved["book"] == {"id": book["id"], "title": "Harbour Lights", "author": "Mira Sol"}
     assert shelved["detail"] == {"status": "READING"}
     assert page["items"][2]["book"] is None

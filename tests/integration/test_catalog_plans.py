@@ -12,7 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.sql.imports import EXISTING_KEYS, INDEX_PROBES
+from adapters.sql.imports_postgres import EXISTING_KEYS, INDEX_PROBES
 from adapters.sql.search_postgres import PostgresCatalogReads, read_engine
 from application.ports.catalog import BookQuery, Sort
 

@@ -78,3 +78,21 @@ def test_users_create_reports_bad_input_without_a_traceback(env: dict[str, str])
     again = runner.invoke(main, ok, env=env)
     assert again.exit_code == 1
     assert "already registered" in again.output
+
+
+def test_python_m_entrypoints_cli_knows_the_users_commands(env: dict[str, str]) -> None:
+    """Run as a module, the command line has every group (the guard comes after the last one)."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "users", "--help"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create" in result.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import signal
 import subprocess
@@ -15,10 +14,10 @@ from typing import Any
 import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from adapters.dramatiq.broker import PatientAsyncIO
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
 from adapters.sql.tables import books
 from adapters.sql.uow import SqlUowFactory
@@ -28,6 +27,7 @@ from domain.imports import ImportProgress, ImportStatus
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from entrypoints.worker.lifecycle import serve_actors
 from tests.support.builders import add_user
 from tests.support.http import API, session_for
 from tests.support.imports import HEADER, book_rows, stream
@@ -60,12 +60,8 @@ async def count_books(services: Services) -> tuple[int, int]:
 
 async def test_a_dramatiq_worker_runs_an_uploaded_import(shared_settings: Settings) -> None:
     broker = StubBroker()
-    broker.add_middleware(AsyncIO())
-    dramatiq.set_broker(broker)
-    name = "entrypoints.worker.import_actors"
-    # (Re)importing declares the actor on this broker.
-    actors = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
-    actors.configure(shared_settings)
+    broker.add_middleware(PatientAsyncIO())
+    serve_actors(broker, lambda: bootstrap(shared_settings), relay_interval=shared_settings.relay_interval)
     api = bootstrap(shared_settings, import_queue=DramatiqImportQueue(broker))
     worker = dramatiq.Worker(broker, worker_timeout=50)
     worker.start()
@@ -78,8 +74,7 @@ async def test_a_dramatiq_worker_runs_an_uploaded_import(shared_settings: Settin
         assert (progress.created, progress.failed_rows, progress.processed_rows) == (500, 0, 500)
         assert await count_books(api) == (500, 500)
     finally:
-        worker.stop()
-        actors.configure(None)
+        await asyncio.to_thread(worker.stop)
         await api.aclose()
 
 
@@ -126,11 +121,14 @@ async def test_status_is_read_from_a_second_app_instance_while_the_import_runs(
 
 _WORKER = """
 import asyncio, sys
-import dramatiq
-from dramatiq.brokers.stub import StubBroker
-dramatiq.set_broker(StubBroker())
-from entrypoints.worker.import_actors import run_import
-asyncio.run(run_import(sys.argv[1]))
+from uuid import UUID
+from entrypoints.bootstrap import bootstrap
+from entrypoints.settings import load_settings
+
+async def main():
+    await bootstrap(load_settings()).imports.run(UUID(sys.argv[1]))
+
+asyncio.run(main())
 """
 
 

@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from domain.catalog import slugify
 from entrypoints.cli import alembic_config
 from tests.support.databases import drop_postgres_database, empty_postgres_database
 from tests.support.settings import POSTGRES_URL
@@ -209,3 +210,40 @@ def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url:
     migrate(empty_url, "0009", down=True)
     statuses = run_sql(empty_url, ("SELECT status FROM shelf_entries ORDER BY status", {}))
     assert statuses == [("COMPLETED",), ("READING",), ("WISHLIST",)]
+
+
+def test_genre_slugs_take_the_one_rule_where_their_old_links_still_find_them(empty_url: str) -> None:
+    migrate(empty_url, "0009")
+    postgres = empty_url.startswith("postgresql")
+    old = [  # (name, slug) as admins' and imports' old rules made them, oldest first
+        ("Café Noir", "café-noir"),  # an admin's: becomes cafe-noir, and café-noir canonicalises to it
+        ("日本文学", "日本文学"),  # an admin's: becomes its hash, which 日本文学 canonicalises to
+        ("日本 文学", "genre-0123456789"),  # an import's hash of the spaced name: kept, found as is
+        ("Cafe", "cafe"),  # an import's, already canonical
+        ("Café", "café"),  # an admin's whose canonical form the import's takes: kept
+    ]
+    insert = "INSERT INTO genres (id, name, slug, created_at) VALUES (:id, :name, :slug, :at)"
+    run_sql(
+        empty_url,
+        *(
+            (
+                insert,
+                {
+                    "id": uuid.uuid4() if postgres else uuid.uuid4().bytes,
+                    "name": n,
+                    "slug": s,
+                    "at": f"2026-01-0{i + 1}",
+                },
+            )
+            for i, (n, s) in enumerate(old)
+        ),
+    )
+    migrate(empty_url, "heads")
+    slugs = dict(run_sql(empty_url, ("SELECT name, slug FROM genres", {})))
+    assert slugs == {
+        "Café Noir": "cafe-noir",
+        "日本文学": slugify("日本文学"),
+        "日本 文学": "genre-0123456789",
+        "Cafe": "cafe",
+        "Café": "café",
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import application.imports.run as run_module
+import application.imports.writer as writer_module
 from adapters.memory.imports import MemoryBookImport
 from adapters.memory.uow import MemoryUowFactory
 from application.events import event_handlers
@@ -28,6 +29,7 @@ from domain.imports import (
     RowReader,
 )
 from domain.money import Money
+from entrypoints import heap
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
@@ -350,7 +352,7 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     assert progress.created == 30
     assert max(ahead) > 3  # the next batch was read while this one was written
     # those being written, one waiting for a lane, those queued and the one being read
-    assert max(ahead) <= 3 * (run_module._LANES + run_module._AHEAD + 2)
+    assert max(ahead) <= 3 * (small_batches.deps.policy.import_lanes + run_module.AHEAD + 2)
 
 
 def _failing_inserts(
@@ -474,7 +476,7 @@ async def test_batches_are_written_several_at_a_time_and_counted_in_file_order(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lanes = _Lanes(slow={"Book 0"})
-    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    monkeypatch.setattr(writer_module.BatchWriter, "_write", lanes.write)
     started = await small_batches.imports.start(StartImport("l.csv", stream(_rows(9).encode())), enqueue=False)
     counts: list[int] = []
 
@@ -494,7 +496,7 @@ async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
     small_batches: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lanes = _Lanes(slow={"First"})
-    monkeypatch.setattr(run_module.RunImportHandler, "_write", lanes.write)
+    monkeypatch.setattr(writer_module.BatchWriter, "_write", lanes.write)
     data = "title,author,price\nFirst,X,1.00\nB,X,1.00\nC,X,1.00\nSecond,X,1.00\nb,x,2.00\nD,X,1.00\n"
     await import_bytes(small_batches, data.encode())
     assert lanes.log.index(("end", "First")) < lanes.log.index(("start", "Second"))
@@ -503,12 +505,12 @@ async def test_a_batch_sharing_a_title_and_author_waits_for_the_batch_before(
 def test_the_collector_is_eased_only_while_imports_run() -> None:
     gc.unfreeze()
     before = gc.get_threshold()
-    with run_module._collector_eased():
+    with heap.collector_eased():
         assert gc.get_freeze_count() > 0
-        assert gc.get_threshold()[0] >= run_module._IMPORT_GC_THRESHOLD
-        with run_module._collector_eased():  # a second import at the same time
+        assert gc.get_threshold()[0] >= heap.IMPORT_GC_THRESHOLD
+        with heap.collector_eased():  # a second import at the same time
             pass
         assert gc.get_freeze_count() > 0  # the first still runs
-        assert gc.get_threshold()[0] >= run_module._IMPORT_GC_THRESHOLD
+        assert gc.get_threshold()[0] >= heap.IMPORT_GC_THRESHOLD
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before

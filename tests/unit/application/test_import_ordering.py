@@ -15,7 +15,6 @@ from unittest import mock
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import application.imports.run as run_module
 from adapters.memory.imports import MemoryBookImport
 from adapters.memory.uow import MemoryUowFactory
 from application.events import event_handlers
@@ -52,7 +51,7 @@ conflicts = st.sets(st.integers(1, 10), max_size=2)  # a batch may lose twice; a
 async def _outcome(existing: list[tuple[str, str]], csv: str, *, lanes: int, on_calls: set[int]) -> object:
     with tempfile.TemporaryDirectory() as tmp:
         services = bootstrap(
-            make_settings(Path(tmp) / "var", import_batch_size=3),
+            make_settings(Path(tmp) / "var", import_batch_size=3, import_lanes=lanes),
             uow=MemoryUowFactory(handlers=event_handlers()),
             clock=FakeClock(),
         )
@@ -61,7 +60,6 @@ async def _outcome(existing: list[tuple[str, str]], csv: str, *, lanes: int, on_
                 await add_book(services, title=title, author=author, isbn=ISBNS[n], price="2.00")
             fail = FailingWrites(ImportConflict("written meanwhile"), on_calls=on_calls, delay=0.001)
             with (
-                mock.patch.object(run_module, "_LANES", lanes),
                 mock.patch.object(MemoryBookImport, "insert", fail.wrap(MemoryBookImport.insert)),
                 mock.patch.object(MemoryBookImport, "update", fail.wrap(MemoryBookImport.update)),
             ):

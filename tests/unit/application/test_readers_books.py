@@ -148,8 +148,8 @@ async def test_every_recorded_action_is_an_activity_entry_newest_first(memory_se
     await s.commerce.prebook(PreBook(reader.id, sold_out.id))
 
     assert await kinds(s, reader) == [
-        "prebooked", "ordered", "review-deleted", "review-edited", "review-written", "status-changed", "shelved",
-        "book-added",
+        "prebooked", "ordered", "review-deleted", "review-edited", "review-written", "finished", "status-changed",
+        "shelved", "book-added",
     ]  # fmt: skip
     assert await kinds(s, reader, "review-edited") == ["review-edited"]
     items, _ = await s.activity.of_user(ListActivity(reader.id, "status-changed"))

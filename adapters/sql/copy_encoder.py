@@ -1,0 +1,137 @@
+"""PostgreSQL's binary COPY of books: the column types, and each row's values as the server reads them."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from advanced_alchemy.types import GUID, DateTimeUTC
+from psycopg.adapt import PyFormat
+from sqlalchemy import ARRAY, Column, Date, Integer, Numeric, String, Table
+
+from adapters.sql.tables import books
+from domain.catalog import Book
+
+
+def _copy_type(source: Column[Any]) -> str:
+    """The PostgreSQL type name a binary COPY sends a column's values as."""
+    kind = source.type
+    if isinstance(kind, GUID):
+        return "uuid"
+    if isinstance(kind, ARRAY):
+        return "bytea"  # sent ready-made by _tag_array: psycopg passes bytes through as they are
+    if isinstance(kind, DateTimeUTC):
+        return "timestamptz"
+    if isinstance(kind, String):  # and Text
+        return "text"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Numeric):
+        return "bytea"  # sent ready-made by _numeric
+    if type(kind) is Integer:
+        return "int4"
+    raise TypeError(f"no COPY type for {source.name} ({kind!r})")
+
+
+#: The `books` columns an imported book is written with, in COPY order. The others keep their defaults:
+#: a new book has no reviews, so its rating figures are zero and its average none.
+BOOK_COLUMNS = (
+    "id",
+    "title",
+    "author",
+    "isbn",
+    "description",
+    "publisher",
+    "publication_date",
+    "pages",
+    "language",
+    "genre_id",
+    "price",
+    "stock",
+    "tags",
+    "created_at",
+    "updated_at",
+)
+
+
+def book_row(book: Book) -> tuple[Any, ...]:
+    """A new book's `BOOK_COLUMNS` (what `book_values` holds, without building a dict per row)."""
+    return (
+        book.id,
+        book.title,
+        book.author,
+        book.isbn,
+        book.description,
+        book.publisher,
+        book.publication_date,
+        book.pages,
+        book.language,
+        None if book.genre is None else book.genre.id,
+        None if book.price is None else _numeric(book.price.amount),
+        book.stock,
+        _tag_array(tuple(book.tags)),
+        book.created_at,
+        book.updated_at,
+    )
+
+
+#: The element type of a tag array: varchar, as pg_type numbers it.
+_VARCHAR_OID = 1043
+
+
+# Imported books share few distinct tag lists. Kept for the worker's lifetime, so bounded: at most
+# 1,024 lists of at most 30 tags of 50 characters (< 8 MB).
+@lru_cache(maxsize=1024)
+def _tag_array(tags: tuple[str, ...]) -> bytes:
+    """A book's tags as PostgreSQL sends a varchar[] in binary (array_send): dimensions, no nulls, the
+    element type, then each tag's length and UTF-8 bytes. A binary COPY carries no types, so the server
+    reads these bytes as the column's type. psycopg's list dumper is written in Python and cost the
+    worker more than the other 14 columns together; a list already seen costs a cache lookup."""
+    items = [tag.encode() for tag in tags]
+    dimensions = struct.pack("!ii", len(items), 1) if items else b""  # one dimension from 1, or none
+    return b"".join(
+        [struct.pack("!iiI", 1 if items else 0, 0, _VARCHAR_OID), dimensions]
+        + [struct.pack("!i", len(item)) + item for item in items]
+    )
+
+
+#: psycopg's binary NUMERIC dumper (its C one where installed).
+_NUMERIC = psycopg.adapters.get_dumper(Decimal, PyFormat.BINARY)(Decimal)
+
+
+# Books share prices, and a cache lookup costs a tenth of dumping a Decimal, the dearest of a row's
+# columns. Kept for the worker's lifetime, so bounded: 16,384 prices of a few dozen bytes (< 4 MB).
+@lru_cache(maxsize=16384)
+def _numeric(amount: Decimal) -> bytes:
+    """An amount as PostgreSQL sends a numeric in binary (numeric_send), made by psycopg's dumper."""
+    dumped = _NUMERIC.dump(amount)
+    assert dumped is not None  # None is for SQL NULL, and an amount is never one
+    return bytes(dumped)
+
+
+def _copy_statement(table: Table, names: Sequence[str], *, into: str | None = None) -> tuple[str, list[str]]:
+    """A binary COPY of `table`'s columns `names`, into `table` or a table `into` made like it."""
+    return (
+        f"COPY {into or table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)",
+        [_copy_type(table.c[name]) for name in names],
+    )
+
+
+COPY_BOOKS = _copy_statement(books, BOOK_COLUMNS)
+#: Where a batch's changed books are copied before one UPDATE applies them all: `books`' own column
+#: types, made once per connection (a temporary table lives as long as its session), emptied at commit.
+CHANGES_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS import_changes ON COMMIT DELETE ROWS"
+    f" AS SELECT {', '.join(BOOK_COLUMNS)} FROM books WITH NO DATA"
+)
+COPY_CHANGES = _copy_statement(books, BOOK_COLUMNS, into="import_changes")
+#: Every column an import may change (not created_at, nor the rating figures, which it never touches).
+APPLY_CHANGES = (
+    "UPDATE books AS b SET "
+    + ", ".join(f"{name} = c.{name}" for name in BOOK_COLUMNS if name not in {"id", "created_at"})
+    + " FROM import_changes AS c WHERE b.id = c.id"
+)
