@@ -13,7 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog import BOOK_WITH_GENRE, to_book
-from adapters.sql.tables import books, genres, goals, reads, reviews
+from adapters.sql.tables import books, genres, goals, reads, reviews, users
 from application.ports.journal import TOP_AUTHORS, Period, ReadingStats
 from domain.catalog import Book
 from domain.journal import Goal
@@ -78,7 +78,9 @@ class SqlJournalQueries:
         query = (
             select(*BOOK_WITH_GENRE)
             .select_from(
-                last.join(books, books.c.id == last.c.book_id).outerjoin(genres, genres.c.id == books.c.genre_id)
+                last.join(books, books.c.id == last.c.book_id)
+                .outerjoin(genres, genres.c.id == books.c.genre_id)
+                .outerjoin(users, users.c.id == books.c.added_by)
             )
             .order_by(last.c.last.desc(), books.c.id)
         )
