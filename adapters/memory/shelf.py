@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -69,6 +70,14 @@ class MemoryShelfRepository:
         if sum(1 for read in entry.reads if read.is_open) > 1:  # as the unique index on open reads refuses
             raise ReadAlreadyOpen("another read of this book was opened meanwhile")
         self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
+
+    async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
+        for book_id in book_ids:
+            stored = self._rows.get((user_id, book_id))
+            if stored is not None and not stored.owned:
+                entry = stored_row(stored)
+                entry.mark_owned(now=at)
+                self._rows[(user_id, book_id)] = entry
 
     async def delete(self, user_id: UUID, book_id: UUID) -> None:
         self._rows.pop((user_id, book_id), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -160,6 +161,17 @@ class SqlShelfRepository:
         )
         if entry.reads_loaded:
             await self._write_reads(entry)
+
+    async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
+        await self._conn.execute(
+            update(shelf_entries)
+            .where(
+                shelf_entries.c.user_id == user_id,
+                shelf_entries.c.book_id.in_(book_ids),
+                shelf_entries.c.owned.is_(False),
+            )
+            .values(owned=True, updated_at=at)
+        )
 
     async def _write_reads(self, entry: ShelfEntry) -> None:
         stored = self._stored.setdefault((entry.user_id, entry.book_id), {})

@@ -10,8 +10,4 @@ from domain.events import DomainEvent
 async def mark_owned(uow: UnitOfWork, event: DomainEvent) -> None:
     """In the checkout's transaction. Books not on the shelf are owned once placed there (AddToShelf asks)."""
     assert isinstance(event, OrderConfirmed)
-    for book_id in sorted(set(event.book_ids)):
-        entry = await uow.shelf.get(event.user_id, book_id, lock=True)
-        if entry is not None and not entry.owned:
-            entry.mark_owned(now=event.at)
-            await uow.shelf.update(entry)
+    await uow.shelf.mark_owned(event.user_id, sorted(set(event.book_ids)), at=event.at)

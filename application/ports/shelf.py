@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -58,6 +59,9 @@ class ShelfRepository(Protocol):
     async def update(self, entry: ShelfEntry) -> None:
         """Writes the entry and its reads (added, changed and removed ones). The store refuses a second
         open read of one entry (ReadAlreadyOpen)."""
+
+    async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
+        """The user's entries of these books (those on the shelf) are owned from `at`: one statement."""
 
     async def delete(self, user_id: UUID, book_id: UUID) -> None:
         """Removes the entry and its reads."""

@@ -27,9 +27,11 @@ from tests.support.settings import make_settings
 
 pytestmark = [pytest.mark.postgres]
 
-#: Locking the buyer, reading the cart, locking and reading its books, their stock, the order and its
-#: lines, emptying the cart, the outbox row. Nothing after the commit, however many lines.
-STATEMENTS_PER_CHECKOUT = 8
+#: Locking the buyer, reading the cart, a snapshot of its books' stock (a sold-out cart is refused before
+#: queueing on their locks), locking and reading its books, their stock, the order and its lines, emptying
+#: the cart, the outbox row, the activity entry and the owned shelf entries. Nothing after the commit,
+#: however many lines.
+STATEMENTS_PER_CHECKOUT = 11
 TRANSACTIONS_PER_CHECKOUT = 1
 
 
@@ -92,5 +94,9 @@ async def test_a_checkout_is_one_transaction_and_a_pinned_number_of_statements(
 
     assert len(publisher.published) == 1  # the confirmation, handed on after the commit
     assert result.order.total.amount > 0
-    assert counts.statements == ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT", "INSERT", "DELETE", "INSERT"]
+    assert counts.statements == [
+        *("SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"),  # buyer, cart, stock snapshot, locked books, stock
+        *("INSERT", "INSERT", "DELETE", "INSERT"),  # the order, its lines, the cart emptied, the outbox row
+        *("INSERT", "UPDATE"),  # the buyer's activity entry, their shelf entries of the books owned
+    ]
     assert (len(counts.statements), counts.transactions) == (STATEMENTS_PER_CHECKOUT, TRANSACTIONS_PER_CHECKOUT)
