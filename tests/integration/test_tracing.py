@@ -85,7 +85,9 @@ async def test_a_checkout_trace_runs_from_the_http_request_through_sql_into_the_
             mine = [s for s in spans if s.trace_id == request.trace_id]
             job = next((j for j in jobs if j.trace_id == request.trace_id), None)
             worker_sql = [s for s in mine if _sql(s) and s.resource.get("folio.process") == "worker"]
-            if job is not None and worker_sql:
+            by_id = {s.span_id: s for s in mine}
+            # Spans arrive in export batches, in any order: wait until the job's own statements have come.
+            if job is not None and any(_descends(s, job, by_id) for s in worker_sql):
                 return request, job, mine
         return None
 
