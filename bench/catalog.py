@@ -41,6 +41,7 @@ SCENARIOS = {
     "filtered search": "/api/v1/books?q=river&genre=fantasy&max_price=20&in_stock=true",
     "common word": "/api/v1/books?q=love",
     "deep page": "/api/v1/books?offset=10000",
+    "genre page": "/api/v1/books?genre=fantasy",
     "book detail": "/api/v1/books/{book_id}",
     "stop word": "/api/v1/books?q=the",
 }

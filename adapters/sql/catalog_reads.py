@@ -7,7 +7,19 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, TableValuedAlias, and_, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    TableValuedAlias,
+    and_,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
@@ -22,6 +34,31 @@ from domain.catalog import Book
 RANK_CAP = 1000
 #: Close (typo) matches offered when no word matched.
 FUZZY_CAP = 50
+
+#: Published books per genre, kept by triggers in each writing transaction (migration 0023).
+_COUNTS = table("search_book_counts", column("genre_id", books.c.genre_id.type), column("n", BigInteger))
+
+
+def maintained_count(query: BookQuery) -> Select[Any] | None:
+    """The exact total of an unfiltered or genre-only public listing, from one or a few rows of
+    search_book_counts instead of counting the catalog; None for any other query."""
+    others: list[object] = [
+        query.q,
+        query.author,
+        query.tag,
+        query.min_price,
+        query.max_price,
+        query.in_stock,
+        query.language,
+    ]
+    others += [query.for_sale, query.added_by]
+    if query.published is not True or any(other is not None for other in others):
+        return None
+    total = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
+    if query.genre is None:
+        return total
+    return total.where(_COUNTS.c.genre_id == select(genres.c.id).where(genres.c.slug == query.genre).scalar_subquery())
+
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
@@ -115,6 +152,10 @@ class SqlCatalogReads:
         return title_begins(prefix) if prefix is not None else self.text_match(q)
 
     async def matches(self, query: BookQuery) -> Matches:
+        counted = maintained_count(query)
+        if counted is not None:
+            async with self._engine.connect() as conn:
+                return Matches(int((await conn.execute(counted)).scalar_one()))
         where = filters(query, self.tagged)
         if query.q:
             match = self._match(query.q)
