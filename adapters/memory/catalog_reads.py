@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.memory.genres import named_by
-from application.catalog.text import FUZZY_THRESHOLD, word_similarity, words
+from application.catalog.text import FUZZY_THRESHOLD, title_prefix, word_similarity, words
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book, Genre
 
@@ -24,6 +24,9 @@ _WEIGHTS = (("title", 10.0), ("author", 4.0), ("description", 1.0))
 
 def _score(book: Book, q: str) -> float:
     """Each word must start a word of title, author or description; title counts most."""
+    prefix = title_prefix(q)
+    if prefix is not None:  # stop words only: titles that begin with them
+        return 1.0 if book.title.lower().startswith(prefix) else 0.0
     wanted = words(q)
     fields = {name: words(getattr(book, name) or "") for name, _ in _WEIGHTS}
     score = 0.0
@@ -96,7 +99,7 @@ class MemoryCatalogReads:
 
     async def matches(self, query: BookQuery) -> Matches:
         found = self._found(query)
-        if found or not query.q or not words(query.q):
+        if found or not query.q or not words(query.q) or title_prefix(query.q) is not None:
             return Matches(len(found))
         q = query.q
         close = [(max(word_similarity(q, b.title), word_similarity(q, b.author)), b) for b in self._books()]
@@ -109,10 +112,11 @@ class MemoryCatalogReads:
         if matches.fuzzy_ids is not None:
             by_id = {b.id: b for b in self._books()}
             chosen = [by_id[i] for i in matches.fuzzy_ids if i in by_id]
-        elif query.q and query.sort is Sort.RELEVANCE:
+        elif query.q and query.sort is Sort.RELEVANCE and title_prefix(query.q) is None:
             chosen = [b for _, b in sorted(self._found(query), key=lambda sb: (-sb[0], sb[1].id))]
         else:
-            key, reverse = _KEYS[Sort.NEWEST if query.sort is Sort.RELEVANCE else query.sort]
+            relevance = Sort.TITLE if query.q and title_prefix(query.q) is not None else Sort.NEWEST
+            key, reverse = _KEYS[relevance if query.sort is Sort.RELEVANCE else query.sort]
             chosen = sorted((b for _, b in self._found(query)), key=key, reverse=reverse)
         return [copy.deepcopy(b) for b in chosen[query.offset : query.offset + query.limit]]
 

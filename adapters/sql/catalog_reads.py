@@ -7,13 +7,26 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, TableValuedAlias, and_, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    TableValuedAlias,
+    and_,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
 from adapters.sql.genres import by_slug
 from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
+from application.catalog.text import title_prefix
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book
 
@@ -22,6 +35,31 @@ from domain.catalog import Book
 RANK_CAP = 1000
 #: Close (typo) matches offered when no word matched.
 FUZZY_CAP = 50
+
+#: Published books per genre, kept by triggers in each writing transaction (migration 0014).
+_COUNTS = table("search_book_counts", column("genre_id", books.c.genre_id.type), column("n", BigInteger))
+
+
+def maintained_count(query: BookQuery) -> Select[Any] | None:
+    """The exact total of an unfiltered or genre-only public listing, from one or a few rows of
+    search_book_counts instead of counting the catalog; None for any other query."""
+    others: list[object] = [
+        query.q,
+        query.author,
+        query.tag,
+        query.min_price,
+        query.max_price,
+        query.in_stock,
+        query.language,
+    ]
+    others += [query.for_sale, query.added_by]
+    if query.published is not True or any(other is not None for other in others):
+        return None
+    total = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
+    if query.genre is None:
+        return total
+    return total.where(_COUNTS.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery())  # as the page finds it
+
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {
     Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
@@ -43,6 +81,13 @@ def visible(query: BookQuery) -> ColumnElement[bool]:
     if query.unpublished_of is not None:
         hidden = and_(hidden, books.c.added_by == query.unpublished_of)
     return hidden if query.published is False else or_(books.c.published.is_(True), hidden)
+
+
+def title_begins(prefix: str) -> ColumnElement[bool]:
+    """`lower(title)` starts with `prefix`, as a range on the index ix_books_title_author (a LIKE with a
+    bound pattern would not use it in a generic plan): `prefix <= lower(title) < prefix's successor`."""
+    lowered = func.lower(books.c.title)
+    return and_(lowered >= prefix, lowered < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
 def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> list[ColumnElement[bool]]:
@@ -102,16 +147,25 @@ class SqlCatalogReads:
     def _rows(self) -> Select[Any]:
         return book_rows()
 
+    def _match(self, q: str) -> ColumnElement[bool] | None:
+        """Stop words only: a title prefix; otherwise the database's text match."""
+        prefix = title_prefix(q)
+        return title_begins(prefix) if prefix is not None else self.text_match(q)
+
     async def matches(self, query: BookQuery) -> Matches:
+        counted = maintained_count(query)
+        if counted is not None:
+            async with self._engine.connect() as conn:
+                return Matches(int((await conn.execute(counted)).scalar_one()))
         where = filters(query, self.tagged)
         if query.q:
-            match = self.text_match(query.q)
+            match = self._match(query.q)
             if match is None:
                 return Matches(0)
             where.append(match)
         async with self._engine.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(books).where(*where))).scalar_one()
-            if total == 0 and query.q:
+            if total == 0 and query.q and title_prefix(query.q) is None:
                 found = await self.fuzzy(conn, query.q, filters(query, self.tagged))
                 return Matches(len(found), tuple(found))
         return Matches(total)
@@ -122,7 +176,8 @@ class SqlCatalogReads:
         if matches.fuzzy_ids is not None:
             return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
         where = filters(query, self.tagged)
-        if query.q and query.sort is Sort.RELEVANCE:
+        by_title = query.q is not None and title_prefix(query.q) is not None
+        if query.q and query.sort is Sort.RELEVANCE and not by_title:
             cap = max(RANK_CAP, query.offset + query.limit)
             ranked = self.ranked(query.q, where, cap).subquery("ranked")
             window = (
@@ -135,10 +190,12 @@ class SqlCatalogReads:
             statement = self._rows().join(window, window.c.id == books.c.id).order_by(window.c.rank.desc(), books.c.id)
         else:
             if query.q:
-                match = self.text_match(query.q)
+                match = self._match(query.q)
                 assert match is not None
                 where.append(match)
-            order = _ORDER[Sort.NEWEST if query.sort is Sort.RELEVANCE else query.sort]
+            # Relevance without a rank: a title prefix goes by title (its index), anything else newest first.
+            relevance = Sort.TITLE if by_title else Sort.NEWEST
+            order = _ORDER[relevance if query.sort is Sort.RELEVANCE else query.sort]
             # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
             ids = select(books.c.id).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
             window = ids.subquery("window")

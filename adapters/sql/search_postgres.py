@@ -15,13 +15,16 @@ from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
 
 _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
+#: The text search configuration as a constant of the statement (not a bound or literal_execute
+#: parameter, which SQLAlchemy renders anew on every execution).
+_ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 def _tsquery(q: str) -> ColumnElement[Any]:
     """What the user typed (websearch syntax) or every word as a prefix (`harr pott`)."""
     prefix = " & ".join(f"{word}:*" for word in words(q))
-    typed = func.websearch_to_tsquery(literal("english", literal_execute=True), q)
-    return typed.op("||")(func.to_tsquery(literal("english", literal_execute=True), prefix))
+    typed = func.websearch_to_tsquery(_ENGLISH, q)
+    return typed.op("||")(func.to_tsquery(_ENGLISH, prefix))
 
 
 #: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's

@@ -115,3 +115,21 @@ async def test_a_very_common_word_pages_through_every_match(backend: Services) -
     found, total = await search(backend, "love", limit=20, offset=40)
     assert total == 45
     assert len(found) == 5
+
+
+async def test_stop_words_alone_match_title_prefixes_in_title_order_and_never_typos(backend: Services) -> None:
+    await add_books(
+        backend,
+        a_book(title="Theory of Everything", author="Ann Lee"),
+        a_book(title="the Road", author="Cormac McCarthy"),
+        a_book(title="The Hobbit", author="J. R. R. Tolkien"),
+        a_book(title="Into the Wild", author="Jon Krakauer", description="The wild."),
+        a_book(title="Thx", author="Tha"),  # a close (typo) match of `the`, which a stop word never looks for
+    )
+    assert await search(backend, "The") == (["The Hobbit", "the Road", "Theory of Everything"], 3)
+    assert await search(backend, "the", limit=1, offset=1) == (["the Road"], 3)
+    assert await search(backend, "into the") == (["Into the Wild"], 1)
+    assert await search(backend, "of") == ([], 0)
+    reads = reads_of(backend)
+    newest = BookQuery(q="the", sort=Sort.TITLE, author="cormac")
+    assert [b.title for b in await reads.page(newest, await reads.matches(newest))] == ["the Road"]

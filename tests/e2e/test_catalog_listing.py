@@ -135,3 +135,20 @@ async def test_query_syntax_in_q_is_no_error(client: Client, q: str) -> None:
 async def test_unknown_book_is_404(client: Client) -> None:
     assert_problem(await client.get(f"{API}/books/00000000-0000-4000-8000-000000000000"), 404, "not-found")
     assert_problem(await client.get(f"{API}/books/not-a-uuid"), 404, "not-found")
+
+
+@pytest.mark.parametrize("q", ["the", "THE", "of the"])
+async def test_a_query_of_stop_words_lists_the_titles_that_begin_with_it(
+    services: Services, client: Client, q: str
+) -> None:
+    await add_books(
+        services,
+        a_book(title="The Hobbit", author="J. R. R. Tolkien"),
+        a_book(title="Of the Farm", author="John Updike"),
+        a_book(title="Theory of Everything", author="Ann Lee"),
+        a_book(title="Tho Ugh", author="The Other"),  # close to `the`, and `the` is its author's word: no match
+        a_book(title="Cat", author="Bo", description="the the the"),
+    )
+    page = await list_books(client, q=q)
+    expected = ["Of the Farm"] if q == "of the" else ["The Hobbit", "Theory of Everything"]
+    assert (titles(page), page["total"]) == (expected, len(expected))

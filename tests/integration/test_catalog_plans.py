@@ -86,6 +86,26 @@ async def test_the_read_side_uses_its_indexes(engine: AsyncEngine, query: BookQu
         assert index in plans, plans
 
 
+async def test_a_stop_word_goes_by_the_title_index_and_never_by_trigrams(engine: AsyncEngine) -> None:
+    """`the` is dropped by full-text search: the query is a title range, not a typo search over every title."""
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE books SET title = 'The ' || title WHERE right(title, 1) = '7'"))
+        await conn.execute(text("ANALYZE books"))
+    plans = await plans_of(engine, BookQuery(q="the", sort=Sort.RELEVANCE))
+    assert "ix_books_title_author" in plans, plans
+    assert "trgm" not in plans, plans
+    assert "Seq Scan" not in plans, plans
+    reads = PostgresCatalogReads(engine)
+    try:
+        query = BookQuery(q="the", sort=Sort.RELEVANCE)
+        matches = await reads.matches(query)
+        page = await reads.page(query, matches)
+    finally:
+        await reads.dispose()
+    assert (matches.total, matches.fuzzy_ids) == (BOOKS // 10, None)
+    assert [b.title for b in page[:2]] == ["The Title 1007", "The Title 1017"]
+
+
 async def test_the_import_finds_titles_and_authors_by_index(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.exec_driver_sql(INDEX_PROBES)
