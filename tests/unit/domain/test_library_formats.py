@@ -32,11 +32,13 @@ from domain.library import (
 from domain.shelf import ShelfStatus
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-LEGACY = (
-    list(GOODREADS_COLUMNS[:23])
-    + ["Recommended For", "Recommended By", "Owned Copies"]
-    + list(GOODREADS_LEGACY_ONLY[2:])
-)
+LEGACY = [
+    *list(GOODREADS_COLUMNS[:23]),
+    "Recommended For",
+    "Recommended By",
+    "Owned Copies",
+    *list(GOODREADS_LEGACY_ONLY[2:]),
+]
 
 
 def goodreads(**cells: str) -> list[str]:
@@ -69,7 +71,8 @@ def test_legacy_columns_are_read_by_name() -> None:
     reader = LibraryReader(LEGACY)
     cells = dict(zip(GOODREADS_COLUMNS, goodreads(Owned_Copies="2", Read_Count="1"), strict=True))
     row = reader.read([cells.get(name, "someone") for name in LEGACY])
-    assert row.owned and row.read_count == 1
+    assert row.owned
+    assert row.read_count == 1
 
 
 def test_goodreads_quoted_isbns_prefer_isbn13_and_convert_isbn10() -> None:
@@ -131,7 +134,8 @@ def test_custom_shelves_are_reported() -> None:
     assert row.status is ShelfStatus.COMPLETED
     assert row.notes == ("shelves not kept: sci-fi, favourites",)
     custom = LibraryReader(GOODREADS_COLUMNS).read(goodreads(Exclusive_Shelf="abandoned"))
-    assert custom.status is ShelfStatus.WISHLIST and "abandoned" in custom.notes[0]
+    assert custom.status is ShelfStatus.WISHLIST
+    assert "abandoned" in custom.notes[0]
 
 
 def test_author_from_last_first_when_author_is_empty() -> None:
@@ -150,7 +154,8 @@ def test_storygraph_ranges_decimal_ratings_asins_and_statuses() -> None:
     )
     assert row.reads == (ReadDates(date(2025, 1, 1), date(2025, 1, 3)), ReadDates(None, date(2025, 2, 5)))
     assert row.rating == 4  # half up
-    assert row.isbn is None and "B00F3HJ8FS is an ASIN, not an ISBN" in row.notes
+    assert row.isbn is None
+    assert "B00F3HJ8FS is an ASIN, not an ISBN" in row.notes
     assert row.owned
     assert "tags not kept: cosy" in row.notes
     assert reader.read(storygraph(Star_Rating="2.49")).rating == 2
@@ -188,7 +193,8 @@ def test_reads_are_added_once() -> None:
     row = LibraryRow("T", "A", None, ShelfStatus.COMPLETED, reads=(ReadDates(None, date(2024, 1, 2)),))
     ids = (UUID(int=i) for i in count(1))
     entry = new_entry(uuid4(), uuid4(), row, now=NOW, read_ids=ids)
-    assert entry.read_count == 1 and entry.status is ShelfStatus.COMPLETED
+    assert entry.read_count == 1
+    assert entry.status is ShelfStatus.COMPLETED
     assert not apply_to_entry(entry, row, now=NOW, read_ids=ids)
     assert entry.read_count == 1
 
