@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog import to_book
 from adapters.sql.reviews import to_review
-from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries
+from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries, users
 from application.ports.shelf import ShelfItem, ShelfSort
 from domain.journal import Progress, Read, ReadAlreadyOpen
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
@@ -211,6 +211,7 @@ class SqlShelfRepository:
         source = (
             shelf_entries.join(books, books.c.id == shelf_entries.c.book_id)
             .outerjoin(genres, genres.c.id == books.c.genre_id)
+            .outerjoin(users, users.c.id == books.c.added_by)  # a reader's own book shows who added it
             .outerjoin(reviews, live)
         )
         columns = [
@@ -218,6 +219,7 @@ class SqlShelfRepository:
             *(column.label(f"{_BOOK}{column.key}") for column in books.c),
             genres.c.name.label(f"{_BOOK}genre_name"),
             genres.c.slug.label(f"{_BOOK}genre_slug"),
+            users.c.username.label(f"{_BOOK}added_by_name"),
             *(column.label(f"{_REVIEW}{column.key}") for column in reviews.c),
         ]
         query = select(*columns).select_from(source).where(*where).order_by(*_ORDER[sort]).limit(limit).offset(offset)
