@@ -97,7 +97,17 @@ async def child(user_id: UUID, path: Path) -> None:
     started = await service.start(StartLibraryImport(user_id, path.name, _read(path)))
     began = time.perf_counter()
     cpu_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-    record = await service.run(started.id)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        profile = cProfile.Profile()
+        profile.enable()
+        record = await service.run(started.id)
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    else:
+        record = await service.run(started.id)
     seconds = time.perf_counter() - began
     cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu_before
     await services.aclose()
@@ -151,6 +161,8 @@ def main() -> None:
                     text=True,
                     timeout=1200,
                 )
+                if os.environ.get("BENCH_PROFILE"):
+                    sys.stderr.write(out.stderr)
                 result = json.loads(out.stdout.strip().splitlines()[-1])
                 print(json.dumps({"run": run, "catalog": CATALOG, **result}), flush=True)
     finally:

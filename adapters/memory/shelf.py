@@ -51,6 +51,14 @@ class MemoryShelfRepository:
         self._uow.track(found)
         return found
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        found = {}
+        for book_id in sorted(set(book_ids)):
+            entry = await self.get(user_id, book_id, lock=lock)
+            if entry is not None:
+                found[book_id] = entry
+        return found
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         for key, entry in self._rows.items():
             if any(read.id == read_id for read in entry.reads):

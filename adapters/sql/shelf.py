@@ -133,6 +133,33 @@ class SqlShelfRepository:
         self._uow.track(entry)
         return entry
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        ids = sorted(set(book_ids))
+        if not ids:
+            return {}
+        query = (
+            select(shelf_entries)
+            .where(shelf_entries.c.user_id == user_id, shelf_entries.c.book_id.in_(ids))
+            .order_by(shelf_entries.c.book_id)
+        )
+        rows = (await self._conn.execute(query.with_for_update() if lock else query)).mappings().all()
+        if not rows:
+            return {}
+        found = [row["book_id"] for row in rows]
+        of_book: dict[UUID, list[Read]] = {book_id: [] for book_id in found}
+        read_rows = await self._conn.execute(
+            select(reads).where(reads.c.user_id == user_id, reads.c.book_id.in_(found))
+        )
+        for read_row in read_rows.mappings():
+            of_book[read_row["book_id"]].append(_to_read(read_row))
+        entries = {}
+        for row in rows:
+            entry = _to_entry(row, of_book[row["book_id"]])
+            self._stored[(user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
+            self._uow.track(entry)
+            entries[entry.book_id] = entry
+        return entries
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         owner = (
             await self._conn.execute(select(reads.c.user_id, reads.c.book_id).where(reads.c.id == read_id))

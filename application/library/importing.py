@@ -220,16 +220,31 @@ class LibraryService:
 
     # -- one batch -------------------------------------------------------------------------------------
     async def _write(self, uow: UnitOfWork, run: _Run, batch: list[_Parsed]) -> list[RowReport]:
+        """Finds (or creates) each row's book in file order, then loads the reader's entries and reviews of
+        those books at once, then brings each row onto its entry."""
         rows = [row for _, row, _ in batch if row is not None]
         by_isbn = await self._by_isbn(uow, run, rows)
         by_key = await self._by_key(uow, run, rows)
-        reports = []
+        found: list[tuple[int, LibraryRow, Book, MatchedBy, list[str]]] = []
+        reports: dict[int, RowReport] = {}
         for line, row, error in batch:
             if row is None:
-                reports.append(RowReport(line, None, None, None, MatchedBy.NONE, None, RowResult.FAILED, error))
+                reports[line] = RowReport(line, None, None, None, MatchedBy.NONE, None, RowResult.FAILED, error)
                 continue
-            reports.append(await self._row(uow, run, line, row, by_isbn, by_key))
-        return reports
+            notes = list(row.notes)
+            book, match = self._found(run, row, by_isbn, by_key)
+            if book is None:
+                book = await self._create(uow, run, row, isbn_taken=row.isbn is not None and row.isbn in by_isbn)
+                match = MatchedBy.CREATED
+                if row.isbn is not None and book.isbn is None:
+                    notes.append(f"ISBN {row.isbn} is another reader's private book: the new book has no ISBN")
+            found.append((line, row, book, match, notes))
+        known = [book.id for _, _, book, match, _ in found if match is not MatchedBy.CREATED]
+        entries = await uow.shelf.get_many(run.user.id, known, lock=True)
+        reviews = await uow.reviews.live_of(run.user.id, known)
+        for line, row, book, match, notes in found:
+            reports[line] = await self._row(uow, run, line, row, book, match, notes, entries, reviews)
+        return [reports[line] for line, _, _ in batch]
 
     async def _by_isbn(self, uow: UnitOfWork, run: _Run, rows: list[LibraryRow]) -> dict[str, Book | None]:
         """Each ISBN's book: the one the reader may see, or None where the ISBN is someone else's private book."""
@@ -264,21 +279,17 @@ class LibraryService:
         run: _Run,
         line: int,
         row: LibraryRow,
-        by_isbn: dict[str, Book | None],
-        by_key: dict[tuple[str, str], Book],
+        book: Book,
+        match: MatchedBy,
+        notes: list[str],
+        entries: dict[UUID, ShelfEntry],
+        reviews: dict[UUID, Review],
     ) -> RowReport:
-        notes = list(row.notes)
-        book, match = self._found(run, row, by_isbn, by_key)
-        if book is None:
-            book = await self._create(uow, run, row, isbn_taken=row.isbn is not None and row.isbn in by_isbn)
-            match = MatchedBy.CREATED
-            if row.isbn is not None and book.isbn is None:
-                notes.append(f"ISBN {row.isbn} is another reader's private book: the new book has no ISBN")
         now = self._deps.clock.now()
         read_ids: Iterator[UUID] = iter(uuid4, None)
-        entry = await uow.shelf.get(run.user.id, book.id, lock=True)
+        entry = entries.get(book.id)
         if entry is None:
-            entry = new_entry(run.user.id, book.id, row, now=now, read_ids=read_ids)
+            entry = entries[book.id] = new_entry(run.user.id, book.id, row, now=now, read_ids=read_ids)
             await uow.shelf.add(entry)
             result = RowResult.ADDED
         elif apply_to_entry(entry, row, now=now, read_ids=read_ids):
@@ -288,7 +299,7 @@ class LibraryService:
             result = RowResult.UNCHANGED
         if row.rating is not None:
             try:
-                if await self._review(uow, run, book.id, row) and result is RowResult.UNCHANGED:
+                if await self._review(uow, run, book.id, row, reviews) and result is RowResult.UNCHANGED:
                     result = RowResult.UPDATED
             except DomainError as exc:
                 notes.append(f"rating and review not kept: {exc.detail}")
@@ -329,16 +340,21 @@ class LibraryService:
         run.by_key[row.key] = book
         return book
 
-    async def _review(self, uow: UnitOfWork, run: _Run, book_id: UUID, row: LibraryRow) -> bool:
-        """The row's rating and review as the reader's review (the review rules apply); whether it changed."""
+    async def _review(
+        self, uow: UnitOfWork, run: _Run, book_id: UUID, row: LibraryRow, reviews: dict[UUID, Review]
+    ) -> bool:
+        """The row's rating and review as the reader's review (the review rules apply); whether it changed.
+        `reviews`: the reader's live reviews of the batch's books, kept up to date here."""
         assert row.rating is not None
-        review = await uow.reviews.get_live(run.user.id, book_id)
+        review = reviews.get(book_id)
         if review is not None and review.rating == row.rating and review.text == row.review:
             return False
         now = self._deps.clock.now()
         book = await locked_book(uow, book_id)
         if review is None:
-            await create_review(self._deps, uow, run.user, book, rating=row.rating, text=row.review, now=now)
+            reviews[book_id] = await create_review(
+                self._deps, uow, run.user, book, rating=row.rating, text=row.review, now=now
+            )
         else:
             await revise_review(
                 self._deps, uow, run.user, book, review, rating=row.rating, text=row.review, set_text=True, now=now

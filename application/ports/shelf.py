@@ -48,6 +48,9 @@ class ShelfRepository(Protocol):
         """The entry with its reads (with `lock`, its row locked until the commit); the unit of work
         dispatches its events at commit."""
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        """The reader's entries of these books (with their reads), by book id; as `get` for each."""
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         """The entry (with its reads) that owns this read."""
 
