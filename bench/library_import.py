@@ -9,7 +9,6 @@ Sizes: BENCH_LIBRARY_ROWS (20000), BENCH_LIBRARY_CATALOG (100000).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import resource
@@ -70,7 +69,16 @@ async def seed(directory: Path) -> UUID:
     try:
         for start in range(0, CATALOG, 5000):
             books = [
-                Book(uuid4(), _title(i), _author(i), Money.of("9.99"), now, now, stock=3, isbn=isbn13(i) if i % 4 < 2 else None)
+                Book(
+                    uuid4(),
+                    _title(i),
+                    _author(i),
+                    Money.of("9.99"),
+                    now,
+                    now,
+                    stock=3,
+                    isbn=isbn13(i) if i % 4 < 2 else None,
+                )
                 for i in range(start, min(start + 5000, CATALOG))
             ]
             async with services.deps.uow() as uow:
@@ -93,13 +101,13 @@ async def child(user_id: UUID, path: Path) -> None:
     """One import in this process: the upload, then the run as the worker runs it."""
     services = bootstrap(load_settings())
     service = services.library
-    service._queue = None  # the bench runs it itself, here  # noqa: SLF001
+    service._queue = None  # the bench runs it itself, here
     started = await service.start(StartLibraryImport(user_id, path.name, _read(path)))
     began = time.perf_counter()
     cpu_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     if os.environ.get("BENCH_PROFILE"):
-        import cProfile  # noqa: PLC0415
-        import pstats  # noqa: PLC0415
+        import cProfile
+        import pstats
 
         profile = cProfile.Profile()
         profile.enable()
@@ -154,7 +162,14 @@ def main() -> None:
             loop.close()
             for run in ("first", "again"):
                 out = subprocess.run(
-                    [sys.executable, "-m", "bench.library_import", "child", str(user_id), str(directory / "export.csv")],
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.library_import",
+                        "child",
+                        str(user_id),
+                        str(directory / "export.csv"),
+                    ],
                     env=env,
                     check=True,
                     capture_output=True,

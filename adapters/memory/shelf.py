@@ -71,6 +71,13 @@ class MemoryShelfRepository:
         self._uow.track(entry)
         await self.update(entry)
 
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        for entry in entries:
+            if await self.get(entry.user_id, entry.book_id) is not None:
+                raise AlreadyOnShelf("one of these books is on your shelf already")
+        for entry in entries:
+            await self.add(entry)
+
     async def update(self, entry: ShelfEntry) -> None:
         if not entry.reads_loaded:
             raise RuntimeError("a listed entry is not written back")

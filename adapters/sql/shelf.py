@@ -181,6 +181,30 @@ class SqlShelfRepository:
         self._uow.track(entry)
         await self._write_reads(entry)
 
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        if not entries:
+            return
+        values = [
+            _entry_values(entry) | {"user_id": entry.user_id, "book_id": entry.book_id, "date_added": entry.date_added}
+            for entry in entries
+        ]
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert(shelf_entries), values)
+        except IntegrityError:
+            raise AlreadyOnShelf("one of these books is on your shelf already") from None
+        new_reads = []
+        for entry in entries:
+            self._uow.track(entry)
+            self._stored[(entry.user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
+            new_reads += [
+                _read_values(read)
+                | {"id": read.id, "user_id": read.user_id, "book_id": read.book_id, "created_at": read.created_at}
+                for read in entry.reads
+            ]
+        if new_reads:
+            await self._conn.execute(insert(reads), new_reads)
+
     async def update(self, entry: ShelfEntry) -> None:
         await self._conn.execute(
             update(shelf_entries).where(*self._key(entry.user_id, entry.book_id)).values(_entry_values(entry))

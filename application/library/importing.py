@@ -242,8 +242,38 @@ class LibraryService:
         known = [book.id for _, _, book, match, _ in found if match is not MatchedBy.CREATED]
         entries = await uow.shelf.get_many(run.user.id, known, lock=True)
         reviews = await uow.reviews.live_of(run.user.id, known)
+        # The entries first (new ones in one insert), then the reviews, which the entries make eligible.
+        results: dict[int, RowResult] = {}
+        new: dict[UUID, ShelfEntry] = {}
+        now = self._deps.clock.now()
+        read_ids: Iterator[UUID] = iter(uuid4, None)
+        for line, row, book, _match, _notes in found:
+            entry = entries.get(book.id)
+            if entry is None:
+                entry = entries[book.id] = new[book.id] = new_entry(
+                    run.user.id, book.id, row, now=now, read_ids=read_ids
+                )
+                results[line] = RowResult.ADDED
+            elif apply_to_entry(entry, row, now=now, read_ids=read_ids):
+                results[line] = RowResult.UPDATED
+                if book.id not in new:  # a new one is inserted below as it ends up
+                    await uow.shelf.update(entry)
+            else:
+                results[line] = RowResult.UNCHANGED
+        await uow.shelf.add_many(list(new.values()))
         for line, row, book, match, notes in found:
-            reports[line] = await self._row(uow, run, line, row, book, match, notes, entries, reviews)
+            result = results[line]
+            if row.rating is not None:
+                try:
+                    if await self._review(uow, run, book.id, row, reviews) and result is RowResult.UNCHANGED:
+                        result = RowResult.UPDATED
+                except DomainError as exc:
+                    notes.append(f"rating and review not kept: {exc.detail}")
+            elif row.review is not None:
+                notes.append("review not kept: a Folio review needs a rating")
+            reports[line] = RowReport(
+                line, row.title, row.author, row.isbn, match, book.id, result, "; ".join(notes) or None
+            )
         return [reports[line] for line, _, _ in batch]
 
     async def _by_isbn(self, uow: UnitOfWork, run: _Run, rows: list[LibraryRow]) -> dict[str, Book | None]:
@@ -272,40 +302,6 @@ class LibraryService:
                 if key not in found or (book.published and not found[key].published):
                     found[key] = book
         return found
-
-    async def _row(
-        self,
-        uow: UnitOfWork,
-        run: _Run,
-        line: int,
-        row: LibraryRow,
-        book: Book,
-        match: MatchedBy,
-        notes: list[str],
-        entries: dict[UUID, ShelfEntry],
-        reviews: dict[UUID, Review],
-    ) -> RowReport:
-        now = self._deps.clock.now()
-        read_ids: Iterator[UUID] = iter(uuid4, None)
-        entry = entries.get(book.id)
-        if entry is None:
-            entry = entries[book.id] = new_entry(run.user.id, book.id, row, now=now, read_ids=read_ids)
-            await uow.shelf.add(entry)
-            result = RowResult.ADDED
-        elif apply_to_entry(entry, row, now=now, read_ids=read_ids):
-            await uow.shelf.update(entry)
-            result = RowResult.UPDATED
-        else:
-            result = RowResult.UNCHANGED
-        if row.rating is not None:
-            try:
-                if await self._review(uow, run, book.id, row, reviews) and result is RowResult.UNCHANGED:
-                    result = RowResult.UPDATED
-            except DomainError as exc:
-                notes.append(f"rating and review not kept: {exc.detail}")
-        elif row.review is not None:
-            notes.append("review not kept: a Folio review needs a rating")
-        return RowReport(line, row.title, row.author, row.isbn, match, book.id, result, "; ".join(notes) or None)
 
     @staticmethod
     def _found(

@@ -58,6 +58,9 @@ class ShelfRepository(Protocol):
         """Inserts the entry and its reads; raises AlreadyOnShelf if the book is on that shelf already
         (even by a racing insert)."""
 
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        """Inserts new entries of distinct books and their reads at once (as `add` each, in fewer statements)."""
+
     async def update(self, entry: ShelfEntry) -> None:
         """Writes the entry and its reads (added, changed and removed ones). The store refuses a second
         open read of one entry (ReadAlreadyOpen)."""
