@@ -161,7 +161,10 @@ class SqlBookRepository:
         if not titles and not authors:
             return []
         title, author = func.lower(books.c.title), func.lower(books.c.author)
-        wanted = or_(title.in_(sorted(set(titles))), author.in_(sorted(set(authors))))
+        wanted = or_(
+            *([title.in_(sorted(set(titles)))] if titles else []),
+            *([author.in_(sorted(set(authors)))] if authors else []),
+        )
         rows = (await self._conn.execute(book_rows().where(wanted).order_by(books.c.id))).mappings().all()
         return [to_book(row) for row in rows]
 

@@ -224,7 +224,7 @@ class LibraryService:
         those books at once, then brings each row onto its entry."""
         rows = [row for _, row, _ in batch if row is not None]
         by_isbn = await self._by_isbn(uow, run, rows)
-        by_key = await self._by_key(uow, run, rows)
+        by_key = await self._by_key(uow, run, rows, by_isbn)
         found: list[tuple[int, LibraryRow, Book, MatchedBy, list[str]]] = []
         reports: dict[int, RowReport] = {}
         for line, row, error in batch:
@@ -287,21 +287,31 @@ class LibraryService:
             found[isbn] = book if book is not None and BookPolicy.may_see(book, run.viewer) else None
         return found
 
-    async def _by_key(self, uow: UnitOfWork, run: _Run, rows: list[LibraryRow]) -> dict[tuple[str, str], Book]:
-        """The books the reader may see by match key; published ones and the reader's own come first."""
-        titles: set[str] = set()
-        authors: set[str] = set()
-        for row in rows:
-            title, first_last, as_written = candidate_names(row.title, row.author)
-            titles.update((title, row.title.lower()))
-            authors.update((first_last, as_written))
+    async def _by_key(
+        self, uow: UnitOfWork, run: _Run, rows: list[LibraryRow], by_isbn: dict[str, Book | None]
+    ) -> dict[tuple[str, str], Book]:
+        """The books the reader may see by match key, for the rows no ISBN matched: first the books of
+        their titles, then, for the rows still unmatched, those of their authors (a title written another
+        way); published books come before the reader's own."""
+        wanted = [row for row in rows if row.isbn is None or by_isbn.get(row.isbn) is None]
         found: dict[tuple[str, str], Book] = {}
-        for book in await uow.books.match_candidates(sorted(titles), sorted(authors)):
+        titles = sorted(
+            {name for row in wanted for name in (candidate_names(row.title, row.author)[0], row.title.lower())}
+        )
+        self._keep(run, found, await uow.books.match_candidates(titles, []))
+        unmatched = [row for row in wanted if row.key not in found]
+        authors = sorted({name for row in unmatched for name in candidate_names(row.title, row.author)[1:]})
+        if authors:
+            self._keep(run, found, await uow.books.match_candidates([], authors))
+        return found
+
+    @staticmethod
+    def _keep(run: _Run, found: dict[tuple[str, str], Book], books: list[Book]) -> None:
+        for book in books:
             if BookPolicy.may_see(book, run.viewer):
                 key = match_key(book.title, book.author)
                 if key not in found or (book.published and not found[key].published):
                     found[key] = book
-        return found
 
     @staticmethod
     def _found(

@@ -128,3 +128,14 @@ async def test_the_export_lists_every_entry(memory_services: Services, service: 
     await imported(service, user.id, goodreads_file(rows))
     text = "".join([part async for part in export_goodreads(s.deps, user.id)])
     assert len(text.splitlines()) == 131
+
+
+async def test_a_title_written_another_way_is_found_by_its_author(
+    memory_services: Services, service: LibraryService
+) -> None:
+    s = memory_services
+    user = await add_user(s)
+    book = await add_book(s, title="Les Misérables", author="Victor Hugo")
+    _, rows = await imported(service, user.id, goodreads_file([{"Title": "Les Miserables!", "Author": "Hugo, Victor"}]))
+    assert rows[0].match is MatchedBy.TITLE_AUTHOR
+    assert rows[0].book_id == book.id
