@@ -89,6 +89,10 @@ bench-login: install
 # CSV import (issue 7): a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
 bench-import: install
 	$(BIN)/python -m bench.imports
+# Bring your library (issue 19): a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
+.PHONY: bench-library-import
+bench-library-import: install
+	$(BIN)/python -m bench.library_import
 # Operations: granian against uvicorn on Folio's endpoints at 1, 2 and 4 workers (needs wrk, PostgreSQL, Valkey).
 .PHONY: bench-servers
 bench-servers: install

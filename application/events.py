@@ -17,6 +17,7 @@ from domain.catalog import BackInStock, BookAdded
 from domain.commerce import OrderConfirmed, PreBooked
 from domain.events import BooksChanged, DomainEvent, MailQueued
 from domain.journal import GoalSet, ReadFinished, ReadingProgressed
+from domain.library import LibraryImported
 from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
 from domain.shelf import BookShelved, ShelfStatusChanged
 
@@ -36,6 +37,7 @@ def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
         ReadingProgressed: [record_activity],
         ReadFinished: [record_activity],
         GoalSet: [record_activity],
+        LibraryImported: [record_activity],  # bring your library (issue 19): one entry per real run
     }
 
 

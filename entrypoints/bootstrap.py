@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from valkey.asyncio import Valkey
 
 from adapters.dramatiq.broker import MAIL_QUEUE
-from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
+from adapters.dramatiq.imports import IMPORT_QUEUE, RUN_LIBRARY_IMPORT, DramatiqImportQueue
 from adapters.dramatiq.monitor import WorkerCounters
 from adapters.dramatiq.publisher import DramatiqPublisher
 from adapters.memory.catalog_cache import MemoryCatalogCache
 from adapters.memory.catalog_reads import MemoryCatalogReads
 from adapters.memory.imports import InProcessImportQueue, MemoryImportProgressStore
+from adapters.memory.library import MemoryLibraryImportStore
 from adapters.memory.rate_limit import MemoryRateLimiter
 from adapters.memory.tokens import MemoryTokenStore
 from adapters.memory.uow import MemoryUowFactory
@@ -38,6 +39,7 @@ from adapters.valkey.catalog_cache import ValkeyCatalogCache
 from adapters.valkey.client import make_client
 from adapters.valkey.client import ping as ping_valkey
 from adapters.valkey.imports import ValkeyImportProgressStore
+from adapters.valkey.library import ValkeyLibraryImportStore
 from adapters.valkey.rate_limit import ValkeyRateLimiter
 from adapters.valkey.stats import queue_depth
 from adapters.valkey.tokens import ValkeyTokenStore
@@ -50,6 +52,7 @@ from application.events import after_commit_subscribers, event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
 from application.journal.service import JournalService
+from application.library.importing import LibraryService
 from application.operations.service import OperationsService
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
@@ -92,6 +95,8 @@ class Services:
     mail: MailService
     #: The operator's view (worker status); set once the embedded worker, if any, is built.
     operations: OperationsService = field(init=False)
+    #: Bring your library (issue 19): Goodreads and StoryGraph import, Goodreads export.
+    library: LibraryService = field(init=False)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     #: Gauges `/metrics` reads at scrape time, by metric name (outbox backlog, pool use, queue depth...).
@@ -251,7 +256,27 @@ def bootstrap(
     )
     if in_process_imports is not None:
         in_process_imports.bind(eased(services.imports.run))
+    services.library = _library(settings, deps, valkey, import_queue, closers)
     return services
+
+
+def _library(
+    settings: Settings,
+    deps: Deps,
+    valkey: Valkey | None,
+    import_queue: ImportQueue | None,
+    closers: list[Callable[[], Awaitable[None]]],
+) -> LibraryService:
+    """Library imports: records in Valkey when configured; on the workers' queue when the catalog import's
+    is Dramatiq's, else run in this process."""
+    store = MemoryLibraryImportStore() if valkey is None else ValkeyLibraryImportStore(valkey, settings.valkey_prefix)
+    if isinstance(import_queue, DramatiqImportQueue):
+        return LibraryService(deps, store, DramatiqImportQueue(import_queue.broker, actor_name=RUN_LIBRARY_IMPORT))
+    in_process = InProcessImportQueue()
+    closers.append(in_process.aclose)
+    service = LibraryService(deps, store, in_process)
+    in_process.bind(service.run)
+    return service
 
 
 def _import_ports(

@@ -63,6 +63,13 @@ class MemoryBookRepository:
         found = [b for b in self._rows.values() if duplicate_key(b.title, b.author) == key]
         return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.id)]
 
+    async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
+        wanted_titles, wanted_authors = set(titles), set(authors)
+        found = [
+            b for b in self._rows.values() if b.title.lower() in wanted_titles or b.author.lower() in wanted_authors
+        ]
+        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.id)]
+
     async def has_orders(self, book_id: UUID) -> bool:
         orders: dict[UUID, Order] = self._uow.table("orders")
         return any(line.book_id == book_id for order in orders.values() for line in order.lines)

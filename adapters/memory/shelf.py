@@ -52,6 +52,14 @@ class MemoryShelfRepository:
         self._uow.track(found)
         return found
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        found = {}
+        for book_id in sorted(set(book_ids)):
+            entry = await self.get(user_id, book_id, lock=lock)
+            if entry is not None:
+                found[book_id] = entry
+        return found
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         for key, entry in self._rows.items():
             if any(read.id == read_id for read in entry.reads):
@@ -63,6 +71,13 @@ class MemoryShelfRepository:
             raise AlreadyOnShelf("this book is on your shelf already")
         self._uow.track(entry)
         await self.update(entry)
+
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        for entry in entries:
+            if await self.get(entry.user_id, entry.book_id) is not None:
+                raise AlreadyOnShelf("one of these books is on your shelf already")
+        for entry in entries:
+            await self.add(entry)
 
     async def update(self, entry: ShelfEntry) -> None:
         if not entry.reads_loaded:

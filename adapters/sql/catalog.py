@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, Uuid, any_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Select, Uuid, any_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -154,6 +154,17 @@ class SqlBookRepository:
         key = duplicate_key(title, author)
         query = book_rows().where(func.lower(books.c.title) == key[0], func.lower(books.c.author) == key[1])
         rows = (await self._conn.execute(query.order_by(books.c.id).limit(50))).mappings().all()
+        return [to_book(row) for row in rows]
+
+    async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
+        if not titles and not authors:
+            return []
+        title, author = func.lower(books.c.title), func.lower(books.c.author)
+        wanted = or_(
+            *([title.in_(sorted(set(titles)))] if titles else []),
+            *([author.in_(sorted(set(authors)))] if authors else []),
+        )
+        rows = (await self._conn.execute(book_rows().where(wanted).order_by(books.c.id))).mappings().all()
         return [to_book(row) for row in rows]
 
     async def has_orders(self, book_id: UUID) -> bool:

@@ -58,7 +58,9 @@ def maintained_count(query: BookQuery) -> Select[Any] | None:
     total = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
     if query.genre is None:
         return total
-    return total.where(_COUNTS.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery())  # as the page finds it
+    return total.where(
+        _COUNTS.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery()
+    )  # as the page finds it
 
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.catalog import to_book
 from adapters.sql.reviews import to_review
-from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries
+from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries, users
 from application.ports.shelf import ShelfItem, ShelfSort
 from domain.journal import Progress, Read, ReadAlreadyOpen
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
@@ -134,6 +134,33 @@ class SqlShelfRepository:
         self._uow.track(entry)
         return entry
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        ids = sorted(set(book_ids))
+        if not ids:
+            return {}
+        query = (
+            select(shelf_entries)
+            .where(shelf_entries.c.user_id == user_id, shelf_entries.c.book_id.in_(ids))
+            .order_by(shelf_entries.c.book_id)
+        )
+        rows = (await self._conn.execute(query.with_for_update() if lock else query)).mappings().all()
+        if not rows:
+            return {}
+        found = [row["book_id"] for row in rows]
+        of_book: dict[UUID, list[Read]] = {book_id: [] for book_id in found}
+        read_rows = await self._conn.execute(
+            select(reads).where(reads.c.user_id == user_id, reads.c.book_id.in_(found))
+        )
+        for read_row in read_rows.mappings():
+            of_book[read_row["book_id"]].append(_to_read(read_row))
+        entries = {}
+        for row in rows:
+            entry = _to_entry(row, of_book[row["book_id"]])
+            self._stored[(user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
+            self._uow.track(entry)
+            entries[entry.book_id] = entry
+        return entries
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         owner = (
             await self._conn.execute(select(reads.c.user_id, reads.c.book_id).where(reads.c.id == read_id))
@@ -154,6 +181,30 @@ class SqlShelfRepository:
         self._stored[(entry.user_id, entry.book_id)] = {}
         self._uow.track(entry)
         await self._write_reads(entry)
+
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        if not entries:
+            return
+        values = [
+            _entry_values(entry) | {"user_id": entry.user_id, "book_id": entry.book_id, "date_added": entry.date_added}
+            for entry in entries
+        ]
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert(shelf_entries), values)
+        except IntegrityError:
+            raise AlreadyOnShelf("one of these books is on your shelf already") from None
+        new_reads = []
+        for entry in entries:
+            self._uow.track(entry)
+            self._stored[(entry.user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
+            new_reads += [
+                _read_values(read)
+                | {"id": read.id, "user_id": read.user_id, "book_id": read.book_id, "created_at": read.created_at}
+                for read in entry.reads
+            ]
+        if new_reads:
+            await self._conn.execute(insert(reads), new_reads)
 
     async def update(self, entry: ShelfEntry) -> None:
         await self._conn.execute(
@@ -223,6 +274,7 @@ class SqlShelfRepository:
         source = (
             shelf_entries.join(books, books.c.id == shelf_entries.c.book_id)
             .outerjoin(genres, genres.c.id == books.c.genre_id)
+            .outerjoin(users, users.c.id == books.c.added_by)  # a reader's own book shows who added it
             .outerjoin(reviews, live)
         )
         columns = [
@@ -230,6 +282,7 @@ class SqlShelfRepository:
             *(column.label(f"{_BOOK}{column.key}") for column in books.c),
             genres.c.name.label(f"{_BOOK}genre_name"),
             genres.c.slug.label(f"{_BOOK}genre_slug"),
+            users.c.username.label(f"{_BOOK}added_by_name"),
             *(column.label(f"{_REVIEW}{column.key}") for column in reviews.c),
         ]
         query = select(*columns).select_from(source).where(*where).order_by(*_ORDER[sort]).limit(limit).offset(offset)

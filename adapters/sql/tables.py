@@ -318,6 +318,8 @@ import_files = Table(
 # `sort=title` walks it, and an import matches rows without an ISBN to books by title and author
 # (case-insensitively, a batch at a time) on its first two columns (migration 0009).
 Index("ix_books_title_author", func.lower(books.c.title), func.lower(books.c.author), books.c.id)
+# A library import also finds candidates by author alone (its title may differ in punctuation; migration 0013).
+Index("ix_books_author_lower", func.lower(books.c.author))
 
 # --- readers' activity and review history (issue 17, migration 0010) ---
 activity = Table(

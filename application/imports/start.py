@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -42,46 +42,67 @@ class StartImportHandler:
         return progress
 
     async def _check_and_store(self, import_id: UUID, chunks: AsyncIterable[bytes]) -> int:
-        header: list[str] | None = None
-        total = 0
-        async for _line, cells, _error in read_records(self._store(import_id, chunks)):
-            if header is None and cells is not None:
-                header = parse_header(cells)
-            elif header is None:
-                raise InvalidField("file", "the header row could not be read as CSV")
-            else:
-                total += 1
-        if header is None:
-            columns = ", ".join(REQUIRED_COLUMNS)
-            raise InvalidField("file", f"the file is empty: it needs a header row naming at least {columns}")
+        _header, total = await store_upload(
+            self._deps, import_id, chunks, max_bytes=self._deps.policy.import_max_bytes, read_header=parse_header
+        )
         return total
 
-    async def _store(self, import_id: UUID, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        """Passes the bytes on while saving them in chunks; past the size limit it stops at once."""
-        limit = self._deps.policy.import_max_bytes
-        size, seq, buffer = 0, 0, bytearray()
-        async for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"the file is over {limit // (1024 * 1024)} MB")
-            buffer += chunk
-            if len(buffer) >= CHUNK_BYTES:
-                await self._save_chunk(import_id, seq, bytes(buffer))
-                seq, buffer = seq + 1, bytearray()
-            yield chunk
-        if buffer or seq == 0:
-            await self._save_chunk(import_id, seq, bytes(buffer))
-
-    async def _save_chunk(self, import_id: UUID, seq: int, data: bytes) -> None:
-        # One short transaction per chunk: an upload never holds the (SQLite) writer lock for long.
-        async with self._deps.uow() as uow:
-            await uow.import_files.add_chunk(import_id, seq, data)
-            await uow.commit()
-
     async def _delete(self, import_id: UUID) -> None:
-        async with self._deps.uow() as uow:
-            await uow.import_files.delete(import_id)
-            await uow.commit()
+        await delete_upload(self._deps, import_id)
+
+
+async def store_upload[Header](
+    deps: Deps,
+    import_id: UUID,
+    chunks: AsyncIterable[bytes],
+    *,
+    max_bytes: int,
+    read_header: Callable[[list[str]], Header],
+) -> tuple[Header, int]:
+    """Checks an upload as it streams in (UTF-8, a header `read_header` accepts, the size) while storing it
+    in chunks for any worker; returns what `read_header` made of the header and the number of rows."""
+    header: Header | None = None
+    total = 0
+    async for _line, cells, _error in read_records(_store(deps, import_id, chunks, max_bytes)):
+        if header is None and cells is not None:
+            header = read_header(cells)
+        elif header is None:
+            raise InvalidField("file", "the header row could not be read as CSV")
+        else:
+            total += 1
+    if header is None:
+        columns = ", ".join(REQUIRED_COLUMNS) if read_header is parse_header else "the export's columns"
+        raise InvalidField("file", f"the file is empty: it needs a header row naming at least {columns}")
+    return header, total
+
+
+async def _store(deps: Deps, import_id: UUID, chunks: AsyncIterable[bytes], limit: int) -> AsyncIterator[bytes]:
+    """Passes the bytes on while saving them in chunks; past the size limit it stops at once."""
+    size, seq, buffer = 0, 0, bytearray()
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the file is over {limit // (1024 * 1024)} MB")
+        buffer += chunk
+        if len(buffer) >= CHUNK_BYTES:
+            await _save_chunk(deps, import_id, seq, bytes(buffer))
+            seq, buffer = seq + 1, bytearray()
+        yield chunk
+    if buffer or seq == 0:
+        await _save_chunk(deps, import_id, seq, bytes(buffer))
+
+
+async def _save_chunk(deps: Deps, import_id: UUID, seq: int, data: bytes) -> None:
+    # One short transaction per chunk: an upload never holds the (SQLite) writer lock for long.
+    async with deps.uow() as uow:
+        await uow.import_files.add_chunk(import_id, seq, data)
+        await uow.commit()
+
+
+async def delete_upload(deps: Deps, import_id: UUID) -> None:
+    async with deps.uow() as uow:
+        await uow.import_files.delete(import_id)
+        await uow.commit()
 
 
 async def stored_chunks(deps: Deps, import_id: UUID) -> AsyncIterator[bytes]:

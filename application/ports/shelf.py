@@ -49,12 +49,18 @@ class ShelfRepository(Protocol):
         """The entry with its reads (with `lock`, its row locked until the commit); the unit of work
         dispatches its events at commit."""
 
+    async def get_many(self, user_id: UUID, book_ids: Sequence[UUID], *, lock: bool = False) -> dict[UUID, ShelfEntry]:
+        """The reader's entries of these books (with their reads), by book id; as `get` for each."""
+
     async def of_read(self, read_id: UUID, *, lock: bool = False) -> ShelfEntry | None:
         """The entry (with its reads) that owns this read."""
 
     async def add(self, entry: ShelfEntry) -> None:
         """Inserts the entry and its reads; raises AlreadyOnShelf if the book is on that shelf already
         (even by a racing insert)."""
+
+    async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
+        """Inserts new entries of distinct books and their reads at once (as `add` each, in fewer statements)."""
 
     async def update(self, entry: ShelfEntry) -> None:
         """Writes the entry and its reads (added, changed and removed ones). The store refuses a second

@@ -31,6 +31,7 @@ from entrypoints.http.controllers.dashboard import DashboardController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.imports import ImportController
 from entrypoints.http.controllers.journal import JOURNAL_ROUTES
+from entrypoints.http.controllers.library import LibraryController
 from entrypoints.http.controllers.mail import MailAdminController
 from entrypoints.http.controllers.oauth import IdentitiesController, OAuthController
 from entrypoints.http.controllers.operations import WorkerStatusController
@@ -71,6 +72,7 @@ def api_routes() -> list[Any]:
         IdentitiesController,
         # reading tracker
         ShelfController,
+        LibraryController,
         WishlistController,
         BookReviewsController,
         ReviewsController,

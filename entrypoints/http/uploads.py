@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.openapi.spec import Encoding, OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
 from domain.errors import InvalidField
@@ -58,3 +60,22 @@ async def file_field(request: Request[Any, Any, Any], name: str = "file") -> Upl
                 raise InvalidField(name, f"the file name {problem}")
             return Upload(filename, _body_of_segment(events))
     raise InvalidField(name, f"the form has no field named {name!r}")
+
+
+def upload_operation(description: str) -> type[Operation]:
+    """An Operation that documents the multipart body (field `file`, a CSV described so) a handler streams
+    itself: Litestar would buffer a body it declared."""
+
+    @dataclass
+    class _UploadOperation(Operation):
+        def __post_init__(self) -> None:
+            file_schema = Schema(
+                type=OpenAPIType.STRING,
+                format="binary",  # type: ignore[arg-type]
+                description=description,
+            )
+            form = Schema(type=OpenAPIType.OBJECT, properties={"file": file_schema}, required=["file"])
+            media = OpenAPIMediaType(schema=form, encoding={"file": Encoding(content_type="text/csv")})
+            self.request_body = RequestBody(content={"multipart/form-data": media}, required=True)
+
+    return _UploadOperation

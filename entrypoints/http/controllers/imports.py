@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import Encoding, OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
 
 from application.imports.start import StartImport
@@ -15,25 +12,13 @@ from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BEARER, requires_admin
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.schemas.imports import ImportAccepted, ImportOut
-from entrypoints.http.uploads import file_field
+from entrypoints.http.uploads import file_field, upload_operation
 
 #: The 50 MB file plus room for the multipart framing; the use case counts the file's own bytes.
 MAX_UPLOAD_BODY = 50 * 1024 * 1024 + 64 * 1024
 
 
-@dataclass
-class _UploadOperation(Operation):
-    """Documents the multipart body the handler streams itself (Litestar would buffer a declared one)."""
-
-    def __post_init__(self) -> None:
-        file_schema = Schema(
-            type=OpenAPIType.STRING,
-            format="binary",  # type: ignore[arg-type]
-            description="a UTF-8 CSV file, at most 50 MB, whose header row names title, author and price",
-        )
-        form = Schema(type=OpenAPIType.OBJECT, properties={"file": file_schema}, required=["file"])
-        media = OpenAPIMediaType(schema=form, encoding={"file": Encoding(content_type="text/csv")})
-        self.request_body = RequestBody(content={"multipart/form-data": media}, required=True)
+_UploadOperation = upload_operation("a UTF-8 CSV file, at most 50 MB, whose header row names title, author and price")
 
 
 class ImportController(Controller):
