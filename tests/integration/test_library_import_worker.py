@@ -4,8 +4,6 @@ that changes nothing, and a dry run that writes no row of any table."""
 from __future__ import annotations
 
 import asyncio
-import importlib
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +11,9 @@ from typing import Any
 import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
 from sqlalchemy import func, select
 
+from adapters.dramatiq.broker import PatientAsyncIO
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
 from adapters.sql.tables import metadata
 from adapters.sql.uow import SqlUowFactory
@@ -24,6 +22,7 @@ from domain.imports import ImportStatus
 from domain.library import LibraryImport, RowReport
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
+from entrypoints.worker.lifecycle import serve_actors
 from tests.support.builders import a_book, add_books, add_user
 from tests.support.imports import isbn13, stream
 from tests.support.library import goodreads_file
@@ -41,19 +40,15 @@ def shared_settings(db_url: str, valkey_url: str, valkey_prefix: str, tmp_path: 
 @pytest.fixture
 async def api(shared_settings: Settings) -> AsyncIterator[tuple[Services, StubBroker]]:
     broker = StubBroker()
-    broker.add_middleware(AsyncIO())
-    dramatiq.set_broker(broker)
-    name = "entrypoints.worker.import_actors"
-    actors = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
-    actors.configure(shared_settings)
+    broker.add_middleware(PatientAsyncIO())
+    serve_actors(broker, lambda: bootstrap(shared_settings), relay_interval=shared_settings.relay_interval)
     services = bootstrap(shared_settings, import_queue=DramatiqImportQueue(broker))
     worker = dramatiq.Worker(broker, worker_timeout=50)
     worker.start()
     try:
         yield services, broker
     finally:
-        worker.stop()
-        actors.configure(None)
+        await asyncio.to_thread(worker.stop)
         await services.aclose()
 
 
