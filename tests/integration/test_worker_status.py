@@ -71,7 +71,7 @@ async def test_worker_status_lists_a_live_worker_its_counts_and_the_queues(
     [seen] = await _await(live, within=90)
     assert seen["pid"] != worker.process.pid  # Dramatiq's worker process, forked by `folio worker`
     assert seen["queues"] == ["mail", "imports"]
-    assert seen["processed"] == 0
+    assert seen["processed"] <= 1  # the admin's verification mail, if the worker took it already
 
     message_id = await queue_committed(api)
     await await_until(lambda: with_id(smtp_server.mailbox.received(), message_id), within=60)
