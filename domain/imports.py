@@ -80,8 +80,34 @@ class RowError:
     message: str
 
 
+class ImportLifecycle:
+    """How a long import ends or stalls, for the catalog's CSV import and a reader's library import alike.
+
+    A mixin of the dataclasses that hold `status`, `reason`, `created_at`, `heartbeat_at`, `finished_at`."""
+
+    status: ImportStatus
+    reason: str | None
+    created_at: datetime
+    heartbeat_at: datetime | None
+    finished_at: datetime | None
+
+    def complete(self, now: datetime) -> None:
+        self.status = ImportStatus.COMPLETED
+        self.finished_at = self.heartbeat_at = now
+
+    def fail(self, reason: str, now: datetime) -> None:
+        self.status = ImportStatus.FAILED
+        self.reason = reason
+        self.finished_at = self.heartbeat_at = now
+
+    def stalled(self, now: datetime, lease: timedelta) -> bool:
+        """Running, but no heartbeat within the lease: its worker is gone."""
+        beat = self.heartbeat_at or self.created_at
+        return self.status is ImportStatus.RUNNING and now - beat > lease
+
+
 @dataclass(eq=False, slots=True)
-class ImportProgress:
+class ImportProgress(ImportLifecycle):
     """Where one import stands; a running import renews `heartbeat_at` or is seen as stopped."""
 
     id: UUID
@@ -121,20 +147,6 @@ class ImportProgress:
         self.updated += updated
         self.processed_rows += created + updated
         self.heartbeat_at = now
-
-    def complete(self, now: datetime) -> None:
-        self.status = ImportStatus.COMPLETED
-        self.finished_at = self.heartbeat_at = now
-
-    def fail(self, reason: str, now: datetime) -> None:
-        self.status = ImportStatus.FAILED
-        self.reason = reason
-        self.finished_at = self.heartbeat_at = now
-
-    def stalled(self, now: datetime, lease: timedelta) -> bool:
-        """Running, but no heartbeat within the lease: its worker is gone."""
-        beat = self.heartbeat_at or self.created_at
-        return self.status is ImportStatus.RUNNING and now - beat > lease
 
     def give_up(self) -> None:
         """Marks a stalled import failed, finished when its worker was last heard of."""

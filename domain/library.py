@@ -10,14 +10,14 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from uuid import UUID
 
 from domain.activity import ActivityEvent, ActivityKind, Done
 from domain.errors import InvalidField
-from domain.imports import MAX_LENGTH, ImportStatus
+from domain.imports import MAX_LENGTH, ImportLifecycle, ImportStatus
 from domain.isbn import normalize_isbn, to_isbn10
 from domain.journal import Read
 from domain.reviews import TEXT_MAX
@@ -517,7 +517,7 @@ def midnight(day: date) -> datetime:
 
 
 @dataclass(eq=False, slots=True)
-class LibraryImport:
+class LibraryImport(ImportLifecycle):
     """Where one reader's import stands; its per-row report is kept beside it, in file order."""
 
     id: UUID
@@ -560,19 +560,6 @@ class LibraryImport:
                 self.books_created += 1
         self.processed_rows += len(rows)
         self.heartbeat_at = now
-
-    def complete(self, now: datetime) -> None:
-        self.status = ImportStatus.COMPLETED
-        self.finished_at = self.heartbeat_at = now
-
-    def fail(self, reason: str, now: datetime) -> None:
-        self.status = ImportStatus.FAILED
-        self.reason = reason
-        self.finished_at = self.heartbeat_at = now
-
-    def stalled(self, now: datetime, lease: timedelta) -> bool:
-        beat = self.heartbeat_at or self.created_at
-        return self.status is ImportStatus.RUNNING and now - beat > lease
 
 
 # -- a row on the shelf --------------------------------------------------------------------------------
