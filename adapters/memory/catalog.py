@@ -7,7 +7,6 @@ from uuid import UUID
 
 from domain.catalog import Book
 from domain.commerce import Order
-from domain.imports import duplicate_key
 
 if TYPE_CHECKING:
     from adapters.memory.uow import MemoryUnitOfWork
@@ -57,11 +56,6 @@ class MemoryBookRepository:
     async def by_isbn(self, isbn: str, *, exclude: UUID | None = None) -> Book | None:
         found = [b for b in self._rows.values() if b.isbn == isbn and b.id != exclude]
         return copy.deepcopy(found[0]) if found else None
-
-    async def with_title_and_author(self, title: str, author: str) -> list[Book]:
-        key = duplicate_key(title, author)
-        found = [b for b in self._rows.values() if duplicate_key(b.title, b.author) == key]
-        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.id)]
 
     async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
         wanted_titles, wanted_authors = set(titles), set(authors)

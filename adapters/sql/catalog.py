@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.sql.tables import books, genres, order_items, users
 from application.uow import UnitOfWorkBase
 from domain.catalog import Book, Contributor, Genre
-from domain.imports import duplicate_key
 from domain.money import Money
 
 BOOK_WITH_GENRE = (
@@ -147,14 +146,6 @@ class SqlBookRepository:
             query = query.where(books.c.id != exclude)
         row = (await self._conn.execute(query.limit(1))).mappings().first()
         return None if row is None else to_book(row)
-
-    async def with_title_and_author(self, title: str, author: str) -> list[Book]:
-        # Candidates by the import's lower-cased pair (ix_books_title_author); the caller compares
-        # them with domain.imports.duplicate_key, the one normalisation of both paths.
-        key = duplicate_key(title, author)
-        query = book_rows().where(func.lower(books.c.title) == key[0], func.lower(books.c.author) == key[1])
-        rows = (await self._conn.execute(query.order_by(books.c.id).limit(50))).mappings().all()
-        return [to_book(row) for row in rows]
 
     async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
         if not titles and not authors:

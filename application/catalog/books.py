@@ -16,8 +16,8 @@ from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book, BookAdded, Contributor, DuplicateBook, Genre, clean_tags
 from domain.errors import InvalidField, NotFound
 from domain.events import BooksChanged
-from domain.imports import duplicate_key
 from domain.isbn import normalize_isbn
+from domain.library import candidate_names, match_key
 from domain.money import Money
 
 DAY = 24 * 3600
@@ -105,12 +105,20 @@ async def _isbn(uow: UnitOfWork, raw: str | None, book_id: UUID, viewer: Viewer)
 
 
 async def _ensure_new_title(uow: UnitOfWork, title: str, author: str, viewer: Viewer, *, exclude: UUID) -> None:
-    """A reader may not add again a published book, nor one of their own (case ignored, as the
-    import compares them: domain.imports.duplicate_key)."""
-    key = duplicate_key(title, author)
-    for book in await uow.books.with_title_and_author(title, author):
-        same = book.id != exclude and duplicate_key(book.title, book.author) == key
-        if same and (book.published or book.is_added_by(viewer.id)):
+    """A reader may not add again a published book, nor one of their own: title and author compared as a
+    library import matches them (`domain.library.match_key`: case, punctuation, diacritics, a series
+    suffix and "Last, First" order ignored). Candidates by title first, then by author."""
+    key = match_key(title, author)
+    bare_title, *authors = candidate_names(title, author)
+
+    def same(book: Book) -> bool:
+        return book.id != exclude and match_key(book.title, book.author) == key
+
+    candidates = [b for b in await uow.books.match_candidates(sorted({bare_title, title.lower()}), []) if same(b)]
+    if not candidates:
+        candidates = [b for b in await uow.books.match_candidates([], sorted(set(authors))) if same(b)]
+    for book in candidates:
+        if book.published or book.is_added_by(viewer.id):
             raise DuplicateBook(f"{book.title} by {book.author} is in the catalog already", book.id)
 
 

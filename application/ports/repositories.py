@@ -39,12 +39,9 @@ class BookRepository(Protocol):
     async def delete(self, book_id: UUID) -> None: ...
     async def isbn_taken(self, isbn: str, *, exclude: UUID | None = None) -> bool: ...
     async def by_isbn(self, isbn: str, *, exclude: UUID | None = None) -> Book | None: ...
-    async def with_title_and_author(self, title: str, author: str) -> list[Book]:
-        """The books whose `domain.imports.duplicate_key` is that of `title` and `author`."""
-
     async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
         """The books whose lower-cased title is one of `titles` or whose lower-cased author is one of
-        `authors` (a library import compares them with domain.library.match_key)."""
+        `authors` (a library import and a reader's duplicate check compare them with domain.library.match_key)."""
 
     async def has_orders(self, book_id: UUID) -> bool:
         """Whether any order (whatever its status) holds a line of the book."""

@@ -92,6 +92,9 @@ async def test_duplicates_name_the_existing_book_only_to_who_may_see_it(memory_s
     with pytest.raises(DuplicateBook) as same_title:
         await s.catalog.create_book(CreateBook(as_viewer(owner), "DUNE", "frank herbert"))
     assert same_title.value.existing_id == published.id
+    with pytest.raises(DuplicateBook) as punctuated:  # punctuation, accents and "Last, First" ignored too
+        await s.catalog.create_book(CreateBook(as_viewer(owner), "Dune!", "Herbert, Frank"))
+    assert punctuated.value.existing_id == published.id
     with pytest.raises(DuplicateBook) as same_isbn:
         await s.catalog.create_book(CreateBook(as_viewer(owner), "Other", "Other", isbn="0-306-40615-2"))
     assert same_isbn.value.existing_id == published.id
