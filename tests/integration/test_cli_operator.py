@@ -11,11 +11,12 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import msgspec.inspect as types
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from entrypoints.settings import _PARSERS, PREFIX, SettingsError, load_settings
+from entrypoints.settings import FIELD_TYPES, PREFIX, SettingsError, load_settings
 from tests.support.databases import drop_postgres_database, empty_postgres_database
 from tests.support.processes import FOLIO
 from tests.support.settings import POSTGRES_URL
@@ -57,27 +58,71 @@ def test_a_bad_port_names_the_variable_and_the_rule(tmp_path: Path) -> None:
     env = _bare_env(var_dir=str(tmp_path), port="80x")
     result = subprocess.run([FOLIO, "serve"], env=env, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode == 2
-    assert "FOLIO_PORT='80x': expected a whole number from 1 to 65535" in result.stderr
+    assert "FOLIO_PORT='80x': Expected `int`, got `str` (from 1 to 65535)" in result.stderr
     assert "invalid literal" not in result.stderr
 
 
-INT_SETTINGS = sorted(name for name, parse in _PARSERS.items() if parse.__qualname__.startswith("_int."))
+def _bounds(kind: types.Type) -> tuple[int, int] | None:
+    if isinstance(kind, types.Metadata):
+        kind = kind.type
+    if isinstance(kind, types.IntType) and kind.ge is not None and kind.le is not None:
+        return kind.ge, kind.le
+    return None
 
 
-@given(
-    name=st.sampled_from(INT_SETTINGS),
-    raw=st.one_of(
-        st.text(max_size=12).filter(lambda s: s.strip() != "" and not s.strip().lstrip("+-").isdigit()),
-        st.integers().filter(lambda n: n < -(10**9) or n > 10**9).map(str),
-    ),
-)
-def test_every_bad_whole_number_setting_names_its_variable_and_range(name: str, raw: str) -> None:
+BOUNDED = {name: bounds for name, kind in FIELD_TYPES.items() if (bounds := _bounds(kind)) is not None}
+
+
+def test_the_whole_number_settings_have_bounds() -> None:
+    assert {"port", "smtp_port", "workers", "db_pool_size", "worker_metrics_port", "access_token_ttl"} <= set(BOUNDED)
+    unbounded = [name for name, kind in FIELD_TYPES.items() if _bounds(kind) is None and "IntType" in repr(kind)]
+    assert unbounded == []
+
+
+@given(name=st.sampled_from(sorted(BOUNDED)), below=st.booleans(), by=st.integers(1, 10**12), pad=st.booleans())
+def test_every_whole_number_outside_its_bounds_is_refused_naming_its_variable(
+    name: str, below: bool, by: int, pad: bool
+) -> None:
+    low, high = BOUNDED[name]
+    raw = str(low - by if below else high + by)
+    raw = f" {raw} " if pad else raw  # trimmed as before
     with pytest.raises(SettingsError) as refused:
         load_settings({f"{PREFIX}{name.upper()}": raw}, env_file=None)
     message = str(refused.value)
-    assert message.startswith(f"{PREFIX}{name.upper()}=")
-    assert "expected a whole number from " in message
-    assert "invalid literal" not in message
+    assert message.startswith(f"{PREFIX}{name.upper()}={raw!r}: Expected `int` ")
+    assert (f">= {low}" if below else f"<= {high}") in message
+    assert f"(from {low} to {high})" in message
+
+
+@given(
+    name=st.sampled_from(sorted(BOUNDED)),
+    raw=st.text(max_size=12).filter(lambda s: s.strip() != "" and not s.strip().lstrip("+-").isdigit()),
+)
+def test_a_whole_number_setting_that_is_not_a_number_is_refused_naming_its_range(name: str, raw: str) -> None:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = None
+    low, high = BOUNDED[name]
+    if value is not None and value.is_integer() and low <= value <= high:
+        return  # "1e3" and "80.0" are whole numbers msgspec takes
+    with pytest.raises(SettingsError) as refused:
+        load_settings({f"{PREFIX}{name.upper()}": raw}, env_file=None)
+    message = str(refused.value)
+    assert message.startswith(f"{PREFIX}{name.upper()}={raw!r}: Expected `int")
+    assert f"(from {low} to {high})" in message
+
+
+@pytest.mark.parametrize(
+    ("spelling", "value"),
+    [("1", True), ("true", True), (" Yes ", True), ("ON", True), ("0", False), ("False", False), ("no", False),
+     ("off", False)],
+)  # fmt: skip
+def test_booleans_take_every_spelling_they_took_before(spelling: str, value: bool) -> None:
+    environ = {f"{PREFIX}CATALOG_CACHE": spelling, f"{PREFIX}VAR_DIR": "/tmp/folio-settings-test"}
+    assert load_settings(environ, env_file=None).catalog_cache is value
+    with pytest.raises(SettingsError, match=r"^FOLIO_CATALOG_CACHE='maybe': Expected `bool`, got `str`"):
+        load_settings({f"{PREFIX}CATALOG_CACHE": "maybe"}, env_file=None)
 
 
 def test_status_watch_refreshes_in_a_terminal_until_interrupted(tmp_path: Path) -> None:
@@ -135,7 +180,14 @@ def test_a_secret_file_that_cannot_be_read_or_a_clash_is_refused_by_name(tmp_pat
 
 
 # A PostgreSQL URL is production mode, refused for the missing JWT secret, which is named: not this rule.
-PARSED = sorted(name for name, parse in _PARSERS.items() if parse not in (str, Path) and name != "database_url")
+def _checked(kind: types.Type) -> bool:
+    """Anything but free text and paths."""
+    if isinstance(kind, types.StrType):
+        return kind.pattern is not None
+    return not isinstance(kind, types.CustomType)
+
+
+PARSED = sorted(name for name, kind in FIELD_TYPES.items() if _checked(kind) and name != "database_url")
 
 
 @given(name=st.sampled_from(PARSED), raw=st.text(max_size=30))

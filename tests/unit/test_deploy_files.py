@@ -6,18 +6,17 @@ import re
 import shutil
 import subprocess
 import tomllib
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from entrypoints.settings import PREFIX, Settings, load_settings
+from entrypoints.settings import FIELD_TYPES, PREFIX, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose.yaml"
-SETTING_NAMES = {PREFIX + f.name.upper() for f in fields(Settings)}
+SETTING_NAMES = {PREFIX + name.upper() for name in FIELD_TYPES}
 
 
 def compose() -> dict[str, Any]:

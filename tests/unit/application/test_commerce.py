@@ -77,12 +77,12 @@ async def test_a_short_line_changes_nothing(memory_services: Services) -> None:
 async def test_a_declined_payment_keeps_a_failed_order_and_touches_nothing_else(
     test_settings: object, clock: FakeClock
 ) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from adapters.memory.uow import MemoryUowFactory
     from application.events import event_handlers
 
-    settings = replace(test_settings, payment_limit=Decimal("50.00"))  # type: ignore[type-var]
+    settings = replace(test_settings, payment_limit=Decimal("50.00"))
     s = bootstrap(settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
     user = await add_user(s)
     book = await add_book(s, price="30.00", stock=5)
@@ -185,12 +185,12 @@ async def test_restock_notifies_each_waiting_user_once(memory_services: Services
 
 
 async def test_unverified_buyers_may_check_out_when_the_policy_allows(test_settings: object, clock: FakeClock) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from adapters.memory.uow import MemoryUowFactory
     from application.events import event_handlers
 
-    settings = replace(test_settings, require_verified_email=False)  # type: ignore[type-var]
+    settings = replace(test_settings, require_verified_email=False)
     s = bootstrap(settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
     user = await add_user(s, verified=False)
     book = await add_book(s, stock=1)

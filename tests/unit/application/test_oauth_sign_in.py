@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 from uuid import UUID
 
 import pytest
+from msgspec.structs import replace
 
 from adapters.memory.identity_providers import FakeIdentityProvider
 from adapters.memory.uow import MemoryUowFactory
