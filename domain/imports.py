@@ -83,13 +83,23 @@ class RowError:
 class ImportLifecycle:
     """How a long import ends or stalls, for the catalog's CSV import and a reader's library import alike.
 
-    A mixin of the dataclasses that hold `status`, `reason`, `created_at`, `heartbeat_at`, `finished_at`."""
+    A mixin of the dataclasses that hold `status`, `reason`, `created_at`, `started_at`, `heartbeat_at`,
+    `finished_at`."""
 
     status: ImportStatus
     reason: str | None
     created_at: datetime
+    started_at: datetime | None
     heartbeat_at: datetime | None
     finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED}
+
+    def start(self, now: datetime) -> None:
+        self.status = ImportStatus.RUNNING
+        self.started_at = self.heartbeat_at = now
 
     def complete(self, now: datetime) -> None:
         self.status = ImportStatus.COMPLETED
@@ -104,6 +114,13 @@ class ImportLifecycle:
         """Running, but no heartbeat within the lease: its worker is gone."""
         beat = self.heartbeat_at or self.created_at
         return self.status is ImportStatus.RUNNING and now - beat > lease
+
+    def give_up(self) -> None:
+        """Marks a stalled import failed, finished when its worker was last heard of."""
+        self.fail(self._stopped_reason(), self.heartbeat_at or self.created_at)
+
+    def _stopped_reason(self) -> str:
+        return "the worker running this import stopped; import the file again"
 
 
 @dataclass(eq=False, slots=True)
@@ -125,15 +142,10 @@ class ImportProgress(ImportLifecycle):
     heartbeat_at: datetime | None = None
     reason: str | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED}
-
     def start(self, now: datetime) -> None:
         if self.status is not ImportStatus.PENDING:
             raise Conflict(f"the import is {self.status}")
-        self.status = ImportStatus.RUNNING
-        self.started_at = self.heartbeat_at = now
+        super(ImportProgress, self).start(now)
 
     def rows_failed(self, errors: Sequence[RowError]) -> None:
         self.failed_rows += len(errors)
@@ -147,10 +159,6 @@ class ImportProgress(ImportLifecycle):
         self.updated += updated
         self.processed_rows += created + updated
         self.heartbeat_at = now
-
-    def give_up(self) -> None:
-        """Marks a stalled import failed, finished when its worker was last heard of."""
-        self.fail(self._stopped_reason(), self.heartbeat_at or self.created_at)
 
     def _stopped_reason(self) -> str:
         beat = self.heartbeat_at or self.created_at

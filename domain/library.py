@@ -538,14 +538,6 @@ class LibraryImport(ImportLifecycle):
     heartbeat_at: datetime | None = None
     reason: str | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED}
-
-    def start(self, now: datetime) -> None:
-        self.status = ImportStatus.RUNNING
-        self.started_at = self.heartbeat_at = now
-
     def counted(self, rows: Sequence[RowReport], now: datetime) -> None:
         for row in rows:
             if row.result is RowResult.ADDED:

@@ -12,11 +12,11 @@ from uuid import UUID
 
 from application.deps import Deps
 from application.imports.batches import Batch, batches
+from application.imports.lifecycle import run_once
 from application.imports.start import stored_chunks
 from application.imports.writer import BatchWriter, Written
 from application.ports.imports import ImportProgressStore
-from domain.errors import InvalidField
-from domain.imports import ImportBusy, ImportProgress, ImportStatus
+from domain.imports import ImportProgress
 
 log = logging.getLogger(__name__)
 
@@ -44,27 +44,15 @@ class RunImportHandler:
         if progress is None:
             log.warning("import %s: no progress record (expired or never made)", cmd.import_id)
             return None
-        if progress.finished:
-            return progress
-        now = self._deps.clock.now()
-        if progress.status is ImportStatus.RUNNING:
-            if not progress.stalled(now, self._lease):
-                raise ImportBusy("another worker is running this import")
-            progress.give_up()  # its worker died: say so, never resume blindly
-            await self._finish(progress)
-            return progress
-        progress.start(now)
-        await self._store.save(progress)
-        try:
-            await self._import(progress, stored_chunks(self._deps, progress.id))
-            progress.complete(self._deps.clock.now())
-        except InvalidField as exc:
-            progress.fail(exc.message, self._deps.clock.now())
-        except Exception as exc:
-            log.exception("import %s failed", progress.id)
-            progress.fail(f"the import stopped on an internal error ({type(exc).__name__})", self._deps.clock.now())
-        await self._finish(progress)
-        return progress
+        return await run_once(
+            progress,
+            clock=self._deps.clock,
+            lease=self._lease,
+            save=self._store.save,
+            work=lambda p: self._import(p, stored_chunks(self._deps, p.id)),
+            finish=self._finish,
+            what=f"import {progress.id}",
+        )
 
     async def _finish(self, progress: ImportProgress) -> None:
         await self._store.save(progress)

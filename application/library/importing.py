@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from application.catalog.visibility import viewer_of
 from application.deps import Deps
+from application.imports.lifecycle import run_once
 from application.imports.records import read_records
 from application.imports.start import delete_upload, store_upload, stored_chunks
 from application.ports.catalog import books_changed
@@ -29,7 +30,6 @@ from domain.catalog import Book, Contributor
 from domain.errors import DomainError, InvalidField, NotFound
 from domain.events import BooksChanged, DomainEvent
 from domain.identity import User
-from domain.imports import ImportBusy, ImportStatus
 from domain.library import (
     GOODREADS_COLUMNS,
     ExportedBook,
@@ -121,10 +121,7 @@ class LibraryService:
         if record is None or record.user_id != user_id:
             raise NotFound("import")
         if record.stalled(self._deps.clock.now(), timedelta(seconds=self._deps.policy.import_lease_seconds)):
-            record.fail(
-                "the worker running this import stopped; import the file again",
-                record.heartbeat_at or record.created_at,
-            )
+            record.give_up()
         return record, await self._store.rows(import_id)
 
     # -- the run ---------------------------------------------------------------------------------------
@@ -134,27 +131,15 @@ class LibraryService:
         if record is None:
             log.warning("library import %s: no record (expired or never made)", import_id)
             return None
-        if record.finished:
-            return record
-        now = self._deps.clock.now()
-        if record.status is ImportStatus.RUNNING:
-            if not record.stalled(now, timedelta(seconds=self._deps.policy.import_lease_seconds)):
-                raise ImportBusy("another worker is running this import")
-            record.fail("the worker running this import stopped; import the file again", now)
-            await self._finish(record)
-            return record
-        record.start(now)
-        await self._store.save(record)
-        try:
-            await self._import(record)
-            record.complete(self._deps.clock.now())
-        except InvalidField as exc:
-            record.fail(exc.message, self._deps.clock.now())
-        except Exception as exc:
-            log.exception("library import %s failed", record.id)
-            record.fail(f"the import stopped on an internal error ({type(exc).__name__})", self._deps.clock.now())
-        await self._finish(record)
-        return record
+        return await run_once(
+            record,
+            clock=self._deps.clock,
+            lease=timedelta(seconds=self._deps.policy.import_lease_seconds),
+            save=self._store.save,
+            work=self._import,
+            finish=self._finish,
+            what=f"library import {record.id}",
+        )
 
     async def _finish(self, record: LibraryImport) -> None:
         await self._store.save(record)
