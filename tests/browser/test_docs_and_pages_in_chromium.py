@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,25 +19,18 @@ import httpx
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from entrypoints.bootstrap import bootstrap
+from tests.support.chromium import NOT_INSTALLED, installed, start_chromium
 from tests.support.databases import sqlite_copy
 from tests.support.http import PASSWORD
 from tests.support.identity import mails
 from tests.support.processes import FolioProcess, folio_env, start_server
 from tests.support.settings import make_settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and Path(CHROMEDRIVER).exists()), reason="run `make test-packages` (make test does)"
-    ),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not installed(), reason=NOT_INSTALLED)]
 
 
 @pytest.fixture(scope="module")
@@ -54,24 +46,16 @@ def server(sqlite_template_path: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
+    driver = start_chromium(
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no name resolves: no network
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
         "--window-size=1280,900",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(120)
+        logs={"performance": "ALL"},
+        page_load_timeout=120,
+    )
     try:
         yield driver
     finally:
