@@ -76,7 +76,7 @@ clean:
 # commerce: checkouts per second on PostgreSQL, no contention and all on one book (bounded: BENCH_BUYERS)
 bench-checkout: install
 	$(BIN)/python -m bench.checkout
-# load and faults (issue 15): BENCH_BUYERS (default 500) buyers released at once on the last 50 copies,
+# load and faults: BENCH_BUYERS (default 500) buyers released at once on the last 50 copies,
 # two API processes and a worker on the stock PostgreSQL; statuses, p50/p99, peak connections, no oversell
 .PHONY: bench-burst
 bench-burst: bytecode
@@ -86,10 +86,10 @@ bench-burst: bytecode
 # Login throughput on PostgreSQL against a real `folio serve` (argon2id at the configured cost).
 bench-login: install
 	$(BIN)/python -m bench.login --connections 32 --seconds 15
-# CSV import (issue 7): a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
+# CSV import: a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
 bench-import: install
 	$(BIN)/python -m bench.imports
-# Bring your library (issue 19): a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
+# Bring your library: a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
 .PHONY: bench-library-import
 bench-library-import: install
 	$(BIN)/python -m bench.library_import
@@ -107,10 +107,10 @@ BENCH_SECONDS ?= 5
 bench-catalog: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.catalog --books $(BENCH_BOOKS) --workers $(BENCH_WORKERS) --cache $(BENCH_CACHE) --seconds $(BENCH_SECONDS)
-# --- mail and background work (issue 3) ---
+# --- mail and background work ---
 bench-mail: install
 	$(BIN)/python -m bench.mail
-# --- reading journal (issue 18) ---
+# --- reading journal ---
 # A reader with 5,000 reads over 10 years: stats, goal and shelf-by-rating on one worker, no cache (BENCH_JOURNAL_SECONDS).
 .PHONY: bench-journal
 BENCH_JOURNAL_SECONDS ?= 5

@@ -25,7 +25,7 @@ from domain.shelf import BookShelved, ShelfStatusChanged
 def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
     return {
         BackInStock: [notify_waiting],  # commerce: waiting pre-bookings are notified with the restock
-        # activity (issue 17): a new kind is an ActivityEvent and one line here
+        # activity: a new kind is an ActivityEvent and one line here
         BookShelved: [record_activity],
         ShelfStatusChanged: [record_activity],
         ReviewWritten: [record_activity],
@@ -37,7 +37,7 @@ def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
         ReadingProgressed: [record_activity],
         ReadFinished: [record_activity],
         GoalSet: [record_activity],
-        LibraryImported: [record_activity],  # bring your library (issue 19): one entry per real run
+        LibraryImported: [record_activity],  # bring your library: one entry per real run
     }
 
 

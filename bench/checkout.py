@@ -69,7 +69,7 @@ async def _run(apis: list[str], sessions: list[dict[str, str]]) -> tuple[float, 
 
 
 async def _figures(services: Services) -> tuple[int, int, int]:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         conn: Any = uow.connection  # the SQL unit of work's connection
         order_count = (await conn.execute(select(func.count()).select_from(orders))).scalar_one()
         stock = (await conn.execute(select(func.sum(books.c.stock)))).scalar_one()

@@ -81,7 +81,7 @@ async def seed(directory: Path) -> UUID:
                 )
                 for i in range(start, min(start + 5000, CATALOG))
             ]
-            async with services.deps.uow() as uow:
+            async with services.uow() as uow:
                 await uow.book_import.insert(books)
                 await uow.commit()
         user = await add_user(services)

@@ -102,15 +102,15 @@ async def main() -> None:
         start_new_session=True,
     )
     try:
-        async with services.deps.uow() as uow:  # warm-up: the worker is up once this one arrives
-            await queue_mail(uow, services.deps.clock, PASSWORD_RESET, "warm@example.com", WARM)
+        async with services.uow() as uow:  # warm-up: the worker is up once this one arrives
+            await queue_mail(uow, services.clock, PASSWORD_RESET, "warm@example.com", WARM)
             await uow.commit()
         await wait_for(counter, 1, 120)
         started = time.perf_counter()
-        async with services.deps.uow() as uow:
+        async with services.uow() as uow:
             for i in range(MAILS):
                 data = {"username": f"reader{i}", "code": f"{i:06d}"}
-                await queue_mail(uow, services.deps.clock, PASSWORD_RESET, f"reader{i}@example.com", data)
+                await queue_mail(uow, services.clock, PASSWORD_RESET, f"reader{i}@example.com", data)
             await uow.commit()  # the after-commit relay hands all of them to Valkey
         await wait_for(counter, MAILS + 1, 300)
         elapsed = time.perf_counter() - started

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from dramatiq import Broker
 from dramatiq.brokers.stub import StubBroker
@@ -47,13 +48,14 @@ from application.activity.service import ActivityService
 from application.catalog.service import CatalogService
 from application.commerce.service import CommerceService
 from application.delivery.service import MailService
-from application.deps import Deps, Policy, RateLimits
 from application.events import after_commit_subscribers, event_handlers
+from application.identity.credentials import Credentials
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
 from application.journal.service import JournalService
 from application.library.importing import LibraryService
 from application.operations.service import OperationsService
+from application.policy import Policy, RateLimits
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
@@ -84,7 +86,12 @@ class Services:
     """What the driving adapters call: one facade per capability, over one set of ports."""
 
     settings: Settings
-    deps: Deps
+    #: The ports the services share, for the driving adapters that write or read past them (the CLI,
+    #: fixtures): the units of work, the clock, the policy and the identity bundle.
+    uow: UowFactory
+    clock: Clock
+    policy: Policy
+    credentials: Credentials
     identity: IdentityService
     shelf: ShelfService
     journal: JournalService
@@ -93,9 +100,11 @@ class Services:
     imports: ImportService
     catalog: CatalogService
     mail: MailService
+    #: Readers' activity and reviews' history.
+    activity: ActivityService
     #: The operator's view (worker status); set once the embedded worker, if any, is built.
     operations: OperationsService = field(init=False)
-    #: Bring your library (issue 19): Goodreads and StoryGraph import, Goodreads export.
+    #: Bring your library: Goodreads and StoryGraph import, Goodreads export.
     library: LibraryService = field(init=False)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
@@ -105,11 +114,6 @@ class Services:
     embedded: tuple[Broker, DramatiqPublisher] | None = None
     #: Whether that worker runs, with none of its threads dead (the lifespan's EmbeddedWorker answers).
     embedded_alive: Callable[[], bool] = lambda: False
-
-    @property
-    def activity(self) -> ActivityService:
-        """Readers' activity and reviews' history (issue 17)."""
-        return ActivityService(self.deps)
 
     async def readiness(self, *, within: float = 2.0) -> dict[str, bool]:
         """Asks each backing service to answer; a failure or a slow answer is False."""
@@ -200,39 +204,49 @@ def bootstrap(
     mail = build_mail(settings, publisher=publisher, mailer=mailer)
     if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
-    import_progress, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
+    import_progress, imports_queue, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
     cache = catalog_cache(settings, valkey)
     if not uow.subscribers:  # a factory given with subscribers of its own keeps them
         uow.subscribers = after_commit_subscribers(publisher=mail.ports.publisher, catalog_cache=cache)
-    deps = Deps(
-        uow=uow,
-        clock=clock,
+    credentials = Credentials(
         hasher=hasher,
         access_tokens=JwtAccessTokens(settings.jwt_secret, clock, algorithm=settings.jwt_algorithm),
         tokens=tokens,
         rate_limiter=rate_limiter,
+        clock=clock,
         policy=policy,
-        payments=payments,
-        import_progress=import_progress,
-        import_queue=import_queue or in_process_imports,
-        catalog_reads=catalog_reads(uow, closers, pool=budget.read),
-        catalog_cache=cache,
-        mail=mail.ports,
-        identity_providers=configured_providers(settings) if identity_providers is None else identity_providers,
     )
+    reads = catalog_reads(uow, closers, pool=budget.read)
     if isinstance(cache, ValkeyCatalogCache):
         closers.append(cache.aclose)  # before the client closes (closers run last first)
+    verified = policy.require_verified_email
     services = Services(
         settings=settings,
-        deps=deps,
-        identity=IdentityService(deps),
-        shelf=ShelfService(deps),
-        journal=JournalService(deps),
-        reviews=ReviewsService(deps),
-        commerce=CommerceService(deps),
-        imports=ImportService(deps),
-        catalog=CatalogService(deps),
-        mail=MailService(deps),
+        uow=uow,
+        clock=clock,
+        policy=policy,
+        credentials=credentials,
+        identity=IdentityService(
+            uow=uow,
+            credentials=credentials,
+            providers=configured_providers(settings) if identity_providers is None else identity_providers,
+        ),
+        shelf=ShelfService(uow=uow, clock=clock, require_verified_email=verified),
+        journal=JournalService(uow=uow, clock=clock),
+        reviews=ReviewsService(uow=uow, clock=clock, require_verified_email=verified),
+        commerce=CommerceService(uow=uow, clock=clock, payments=payments, policy=policy),
+        imports=ImportService(
+            uow=uow,
+            clock=clock,
+            progress=import_progress,
+            queue=imports_queue,
+            policy=policy,
+        ),
+        catalog=CatalogService(
+            uow=uow, clock=clock, reads=reads, cache=cache, rate_limiter=rate_limiter, policy=policy
+        ),
+        mail=MailService(uow=uow, clock=clock, mail=mail.ports),
+        activity=ActivityService(uow=uow),
         _closers=closers,
         _checks=checks,
         gauges=gauges,
@@ -256,13 +270,15 @@ def bootstrap(
     )
     if in_process_imports is not None:
         in_process_imports.bind(eased(services.imports.run))
-    services.library = _library(settings, deps, valkey, import_queue, closers)
+    services.library = _library(settings, uow, clock, policy, valkey, import_queue, closers)
     return services
 
 
 def _library(
     settings: Settings,
-    deps: Deps,
+    uow: UowFactory,
+    clock: Clock,
+    policy: Policy,
     valkey: Valkey | None,
     import_queue: ImportQueue | None,
     closers: list[Callable[[], Awaitable[None]]],
@@ -270,11 +286,22 @@ def _library(
     """Library imports: records in Valkey when configured; on the workers' queue when the catalog import's
     is Dramatiq's, else run in this process."""
     store = MemoryLibraryImportStore() if valkey is None else ValkeyLibraryImportStore(valkey, settings.valkey_prefix)
+
+    def library(queue: ImportQueue) -> LibraryService:
+        return LibraryService(
+            uow=uow,
+            clock=clock,
+            store=store,
+            queue=queue,
+            require_verified_email=policy.require_verified_email,
+            lease=timedelta(seconds=policy.import_lease_seconds),
+        )
+
     if isinstance(import_queue, DramatiqImportQueue):
-        return LibraryService(deps, store, DramatiqImportQueue(import_queue.broker, actor_name=RUN_LIBRARY_IMPORT))
+        return library(DramatiqImportQueue(import_queue.broker, actor_name=RUN_LIBRARY_IMPORT))
     in_process = InProcessImportQueue()
     closers.append(in_process.aclose)
-    service = LibraryService(deps, store, in_process)
+    service = library(in_process)
     in_process.bind(service.run)
     return service
 
@@ -284,16 +311,17 @@ def _import_ports(
     valkey: Valkey | None,
     queue: ImportQueue | None,
     closers: list[Callable[[], Awaitable[None]]],
-) -> tuple[ImportProgressStore, InProcessImportQueue | None]:
-    """CSV import: progress in Valkey when configured; without a queue given, imports run in this process."""
+) -> tuple[ImportProgressStore, ImportQueue, InProcessImportQueue | None]:
+    """CSV import: progress in Valkey when configured, and the queue: the one given, else one that runs
+    imports in this process (returned a second time, to be bound once the service exists)."""
     progress: ImportProgressStore = (
         MemoryImportProgressStore() if valkey is None else ValkeyImportProgressStore(valkey, settings.valkey_prefix)
     )
-    in_process = None
-    if queue is None:
-        in_process = InProcessImportQueue()
-        closers.append(in_process.aclose)
-    return progress, in_process
+    if queue is not None:
+        return progress, queue, None
+    in_process = InProcessImportQueue()
+    closers.append(in_process.aclose)
+    return progress, in_process, in_process
 
 
 def database_gauges(engine: AsyncEngine) -> dict[str, ScrapeGauge]:
@@ -313,7 +341,7 @@ def database_gauges(engine: AsyncEngine) -> dict[str, ScrapeGauge]:
 # -- catalog ---------------------------------------------------------------------------------------
 def catalog_reads(
     uow: UowFactory, closers: list[Callable[[], Awaitable[None]]], *, pool: PoolOptions | None = None
-) -> CatalogReads | None:
+) -> CatalogReads:
     """The catalog's read side on the same store as the units of work."""
     if isinstance(uow, SqlUowFactory):
         if uow.engine.dialect.name == "postgresql":
@@ -323,7 +351,7 @@ def catalog_reads(
         return SqliteCatalogReads(uow.engine)
     if isinstance(uow, MemoryUowFactory):
         return MemoryCatalogReads(uow.store)
-    return None
+    raise TypeError(f"no catalog read side over {type(uow).__name__}: use the SQL or the memory unit of work")
 
 
 def catalog_cache(settings: Settings, valkey: Valkey | None) -> CatalogCache:

@@ -1,4 +1,4 @@
-"""Provider sign-in (issue 16): the identity providers that the settings configure, by name."""
+"""Provider sign-in: the identity providers that the settings configure, by name."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ SECRET_KEYS = frozenset(
         "x_api_key",
         "idempotency_key",
         "client_secret",
-        # provider sign-in (issue 16)
+        # provider sign-in
         "login_code",
         "code_verifier",
         "nonce",

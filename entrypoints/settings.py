@@ -102,7 +102,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_processes: Annotated[int, Meta(ge=1, le=64)] = 1
     worker_threads: Annotated[int, Meta(ge=1, le=256)] = 8
     worker_heartbeat_timeout: Annotated[int, Meta(ge=5, le=3600)] = 60
-    # provider sign-in (issue 16): a provider is offered when its client id and secret are set
+    # provider sign-in: a provider is offered when its client id and secret are set
     oauth_google_client_id: str | None = None
     oauth_google_client_secret: str | None = None
     oauth_google_issuer: Url = "https://accounts.google.com"

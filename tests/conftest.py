@@ -11,8 +11,6 @@ import valkey
 from hypothesis import HealthCheck, settings
 from litestar.testing import AsyncTestClient
 
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -28,6 +26,7 @@ from tests.support.databases import (
 )
 from tests.support.settings import POSTGRES_URL, VALKEY_URL, make_settings
 from tests.support.smtp import SmtpServer
+from tests.support.wiring import fake_services
 
 settings.register_profile("folio", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("folio")
@@ -99,7 +98,7 @@ def test_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def memory_services(test_settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
     """Use cases over in-memory fakes of every port, with a clock the test controls."""
-    services = bootstrap(test_settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
+    services = fake_services(test_settings, clock=clock)
     yield services
     await services.aclose()
 
@@ -119,7 +118,7 @@ async def client(services: Services) -> AsyncIterator[AsyncTestClient]:  # type:
         yield http
 
 
-# --- mail (issue 3): a real SMTP server (aiosmtpd) on loopback ---
+# --- mail: a real SMTP server (aiosmtpd) on loopback ---
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ Index("ix_shelf_user_status", shelf_entries.c.user_id, shelf_entries.c.status, s
 Index("ix_shelf_user_updated", shelf_entries.c.user_id, shelf_entries.c.updated_at)
 Index("ix_shelf_user_added", shelf_entries.c.user_id, shelf_entries.c.date_added)
 
-# --- reading journal (issue 18, migration 0011) ---
+# --- reading journal (migration 0011) ---
 # One time through a book, owned by its shelf entry (and gone with it).
 reads = Table(
     "reads",
@@ -321,7 +321,7 @@ Index("ix_books_title_author", func.lower(books.c.title), func.lower(books.c.aut
 # A library import also finds candidates by author alone (its title may differ in punctuation; migration 0013).
 Index("ix_books_author_lower", func.lower(books.c.author))
 
-# --- readers' activity and review history (issue 17, migration 0010) ---
+# --- readers' activity and review history (migration 0010) ---
 activity = Table(
     "activity",
     metadata,
@@ -348,7 +348,7 @@ review_versions = Table(
 )
 Index("ix_review_versions_review", review_versions.c.review_id, review_versions.c.replaced_at)
 
-# --- provider sign-in (issue 16, migration 0012) ---
+# --- provider sign-in (migration 0012) ---
 # A Google or GitHub identity linked to an account; the account's deletion removes its links.
 linked_identities = Table(
     "linked_identities",

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.deps import Deps
 from application.ports.activity import ActivityItem
+from application.ports.uow import UowFactory
 from domain.activity import ActivityKind
 from domain.book_policy import BookPolicy, Viewer
 from domain.errors import InvalidField, NotFound
@@ -31,17 +31,17 @@ def _kind(raw: str | None) -> ActivityKind | None:
         raise InvalidField("kind", f"must be one of {', '.join(k.value for k in ActivityKind)}") from None
 
 
-async def list_activity(deps: Deps, cmd: ListActivity) -> tuple[Sequence[ActivityItem], int]:
+async def list_activity(uow_factory: UowFactory, cmd: ListActivity) -> tuple[Sequence[ActivityItem], int]:
     kind = _kind(cmd.kind)
-    async with deps.uow(read_only=True) as uow:
+    async with uow_factory(read_only=True) as uow:
         if await uow.users.get(cmd.user_id) is None:
             raise NotFound("user")
         return await uow.activity.page(cmd.user_id, kind=kind, limit=cmd.limit, offset=cmd.offset)
 
 
-async def review_history(deps: Deps, review_id: UUID, viewer: Viewer | None) -> list[ReviewVersion]:
+async def review_history(uow_factory: UowFactory, review_id: UUID, viewer: Viewer | None) -> list[ReviewVersion]:
     """The earlier versions of a live review on a book the caller may see, oldest first."""
-    async with deps.uow(read_only=True) as uow:
+    async with uow_factory(read_only=True) as uow:
         review = await uow.reviews.get(review_id)
         if review is None:
             raise NotFound("review")

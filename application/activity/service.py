@@ -6,18 +6,18 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.activity.queries import ListActivity, list_activity, review_history
-from application.deps import Deps
 from application.ports.activity import ActivityItem
+from application.ports.uow import UowFactory
 from domain.book_policy import Viewer
 from domain.reviews import ReviewVersion
 
 
 class ActivityService:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def of_user(self, cmd: ListActivity) -> tuple[Sequence[ActivityItem], int]:
-        return await list_activity(self._deps, cmd)
+        return await list_activity(self._uow, cmd)
 
     async def review_history(self, review_id: UUID, viewer: Viewer | None) -> list[ReviewVersion]:
-        return await review_history(self._deps, review_id, viewer)
+        return await review_history(self._uow, review_id, viewer)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
-from application.deps import Deps
 from application.identity.limits import limit
-from application.ports.uow import UnitOfWork
+from application.ports.clock import Clock
+from application.ports.rate_limit import RateLimiter
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book, BookAdded, Contributor, DuplicateBook, Genre, clean_tags
 from domain.errors import InvalidField, NotFound
@@ -123,8 +124,20 @@ async def _ensure_new_title(uow: UnitOfWork, title: str, author: str, viewer: Vi
 
 
 class CreateBookHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(
+        self,
+        *,
+        uow: UowFactory,
+        clock: Clock,
+        rate_limiter: RateLimiter,
+        require_verified_email: bool,
+        books_per_user: int,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rate_limiter = rate_limiter
+        self._require_verified_email = require_verified_email
+        self._books_per_user = books_per_user
 
     async def __call__(self, cmd: CreateBook) -> Book:
         reader = not cmd.by.is_admin
@@ -135,14 +148,14 @@ class CreateBookHandler:
                 BookPolicy.ensure_may_price(cmd.by, field="stock")
         elif cmd.price is None:
             raise InvalidField("price", "an admin's book needs a price")
-        now = self._deps.clock.now()
+        now = self._clock.now()
         book_id = uuid4()
         title, author = _required(cmd.title, "title"), _required(cmd.author, "author")
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user = await uow.users.get(cmd.by.id)
             if user is None:
                 raise NotFound("user")
-            user.ensure_verified(required=self._deps.policy.require_verified_email)
+            user.ensure_verified(required=self._require_verified_email)
             if reader:
                 await _ensure_new_title(uow, title, author, cmd.by, exclude=book_id)
             book = Book(
@@ -167,9 +180,9 @@ class CreateBookHandler:
             book.events.clear()  # a new book was never out of stock: nobody waits for it
             if reader:  # counted once the book is valid: a refused request costs none of the day's books
                 await limit(
-                    self._deps,
+                    self._rate_limiter,
                     f"books:user:{user.id}",
-                    per_window=self._deps.policy.rate_limits.books_per_user,
+                    per_window=self._books_per_user,
                     window_seconds=DAY,
                 )
             book.events.append(BookAdded(book.id, user.id, now, book.published))
@@ -181,13 +194,14 @@ class CreateBookHandler:
 
 
 class UpdateBookHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: UpdateBook) -> Book:
         changes = cmd.changes
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        now = self._clock.now()
+        async with self._uow() as uow:
             book = BookPolicy.ensure_may_change(await uow.books.get(cmd.book_id, lock=True), cmd.by)
             for name in ("price", "stock"):
                 if name in changes:
@@ -221,14 +235,15 @@ class UpdateBookHandler:
 class PublishBookHandler:
     """A moderator or admin moves a reader's book into the curated catalog."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: PublishBook) -> Book:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = BookPolicy.ensure_visible(await uow.books.get(cmd.book_id, lock=True), cmd.by)
             BookPolicy.ensure_may_publish(book, cmd.by)
-            book.publish(now=self._deps.clock.now())
+            book.publish(now=self._clock.now())
             await uow.books.update(book)
             uow.record(BooksChanged())  # it joins lists, counts, genres and tags
             await uow.commit()
@@ -236,11 +251,11 @@ class PublishBookHandler:
 
 
 class DeleteBookHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: DeleteBook) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = await uow.books.get(cmd.book_id, lock=True)
             has_orders = book is not None and await uow.books.has_orders(book.id)
             book = BookPolicy.ensure_may_delete(book, cmd.by, has_orders=has_orders)
@@ -253,16 +268,17 @@ class DeleteBookHandler:
 
 
 class SetStockHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: SetStock) -> Book:
         BookPolicy.ensure_may_price(cmd.by, field="stock")
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = await uow.books.get(cmd.book_id, lock=True)
             if book is None:
                 raise NotFound("book")
-            book.set_stock(cmd.stock, now=self._deps.clock.now())  # records BackInStock from 0 to >0
+            book.set_stock(cmd.stock, now=self._clock.now())  # records BackInStock from 0 to >0
             await uow.books.update(book)
             uow.record(BooksChanged())
             await uow.commit()

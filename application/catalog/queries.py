@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import cast
 from uuid import UUID
 
-from application.deps import Deps
 from application.ports.catalog import (
     COUNTS,
     LISTS,
     STOCK_COUNTS,
     TAXONOMY,
     BookQuery,
+    CatalogCache,
     CatalogReads,
     GenreCount,
     Matches,
@@ -118,10 +118,9 @@ def to_query(cmd: ListBooks) -> BookQuery:
 class CatalogQueries:
     """The read side's use cases; the cache is checked first and filled on a miss."""
 
-    def __init__(self, deps: Deps) -> None:
-        assert deps.catalog_reads is not None, "bootstrap wires the catalog read side"
-        self._reads: CatalogReads = deps.catalog_reads
-        self._cache = deps.catalog_cache
+    def __init__(self, *, reads: CatalogReads, cache: CatalogCache) -> None:
+        self._reads = reads
+        self._cache = cache
 
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         query = to_query(cmd)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from application.catalog.visibility import visible_book
-from application.deps import Deps
-from application.ports.uow import UnitOfWork
+from application.ports.clock import Clock
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.catalog import Book
 from domain.commerce import Cart, CartItem, check_quantity
 from domain.errors import NotFound
@@ -70,28 +70,29 @@ async def lock_cart(uow: UnitOfWork, user_id: UUID) -> Cart:
     return await load_cart(uow, user_id)
 
 
-async def view_cart(deps: Deps, user_id: UUID) -> CartView:
-    async with deps.uow(read_only=True) as uow:
+async def view_cart(uow_factory: UowFactory, user_id: UUID, *, currency: str) -> CartView:
+    async with uow_factory(read_only=True) as uow:
         cart = await load_cart(uow, user_id)
         books = {book.id: book for book in await uow.books.get_many(cart.book_ids())}
     # A book deleted between the two reads drops out of both the lines and the total.
     cart.items = [item for item in cart.items if item.book_id in books]
     lines = [CartLine(item, books[item.book_id]) for item in cart.items]
-    return CartView(lines, cart.total(books), deps.policy.currency)
+    return CartView(lines, cart.total(books), currency)
 
 
 class AddToCartHandler:
     """Adds copies of a book; the same book again grows its line (the result says which)."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: AddToCart) -> tuple[CartLine, bool]:
         check_quantity(cmd.quantity)
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             cart = await lock_cart(uow, cmd.user_id)  # two adds of one book at once merge, never collide
             book = await visible_book(uow, cmd.book_id, cmd.user_id)
-            item, created = cart.add(book, cmd.quantity, item_id=uuid4(), now=self._deps.clock.now())
+            item, created = cart.add(book, cmd.quantity, item_id=uuid4(), now=self._clock.now())
             if created:
                 await uow.carts.add(item)
             else:
@@ -103,12 +104,12 @@ class AddToCartHandler:
 class ChangeCartItemHandler:
     """Sets a line's quantity; another user's line is not found."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: ChangeCartItem) -> CartLine:
         check_quantity(cmd.quantity)
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             cart = await lock_cart(uow, cmd.user_id)
             book = await uow.books.get(cart.item(cmd.item_id).book_id)
             if book is None:
@@ -120,11 +121,11 @@ class ChangeCartItemHandler:
 
 
 class RemoveCartItemHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: RemoveCartItem) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             cart = await load_cart(uow, cmd.user_id)
             item = cart.remove(cmd.item_id)
             await uow.carts.delete(item.id)

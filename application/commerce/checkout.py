@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import partial
 from uuid import UUID, uuid4
 
-from application.deps import Deps
 from application.mail import ORDER_CONFIRMATION, queue_mail
 from application.ports.catalog import books_changed
+from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway, PaymentRequest
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.commerce import Cart, CartEmpty, Order, OrderStatus, PaymentFailed
 from domain.errors import NotFound
 from domain.events import BooksChanged
@@ -39,22 +39,20 @@ def _replay(order: Order) -> CheckoutResult:
     return CheckoutResult(order, created=False)
 
 
-def payments_of(deps: Deps) -> PaymentGateway:
-    if deps.payments is None:
-        raise RuntimeError("no payment gateway is configured")
-    return deps.payments
-
-
 class CheckoutHandler:
     """Locks the buyer, then the cart's books in id order; checks stock, charges, takes stock, empties the cart."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
-        self._payments = payments_of(deps)
+    def __init__(
+        self, *, uow: UowFactory, clock: Clock, payments: PaymentGateway, currency: str, require_verified_email: bool
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._payments = payments
+        self._currency = currency
+        self._require_verified_email = require_verified_email
 
     async def __call__(self, cmd: Checkout) -> CheckoutResult:
-        deps = self._deps
-        async with deps.uow() as uow:
+        async with self._uow() as uow:
             # The buyer's row lock queues this user's checkouts, so a repeated Idempotency-Key
             # waits for the first and then finds its order instead of making a second one.
             user = await uow.users.get(cmd.user_id, lock=True)
@@ -64,7 +62,7 @@ class CheckoutHandler:
                 earlier = await uow.orders.by_key(user.id, cmd.idempotency_key)
                 if earlier is not None:
                     return _replay(earlier)
-            user.ensure_verified(required=deps.policy.require_verified_email)
+            user.ensure_verified(required=self._require_verified_email)
             cart = Cart(user.id, await uow.carts.items_of(user.id))
             if not cart.items:
                 raise CartEmpty("add a book to the cart first")
@@ -72,8 +70,8 @@ class CheckoutHandler:
                 Order.from_cart,
                 cart,
                 order_id=uuid4(),
-                currency=deps.policy.currency,
-                now=deps.clock.now(),
+                currency=self._currency,
+                now=self._clock.now(),
                 idempotency_key=cmd.idempotency_key,
             )
             # Sold out already (a burst on the last copies): refused from a snapshot taken during this
@@ -95,13 +93,13 @@ class CheckoutHandler:
             await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
-            await _confirmation_mail(deps, uow, user, order)
+            await _confirmation_mail(self._clock, uow, user, order)
             uow.record(BooksChanged(books_changed(books, stock=True)))
             await uow.commit()
         return CheckoutResult(order, created=True)
 
 
-async def _confirmation_mail(deps: Deps, uow: UnitOfWork, user: User, order: Order) -> None:
+async def _confirmation_mail(clock: Clock, uow: UnitOfWork, user: User, order: Order) -> None:
     lines = [
         {
             "title": line.title,
@@ -118,4 +116,4 @@ async def _confirmation_mail(deps: Deps, uow: UnitOfWork, user: User, order: Ord
         "total": str(order.total),
         "currency": order.currency,
     }
-    await queue_mail(uow, deps.clock, ORDER_CONFIRMATION, user.email, data)
+    await queue_mail(uow, clock, ORDER_CONFIRMATION, user.email, data)

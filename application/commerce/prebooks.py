@@ -7,9 +7,9 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from application.catalog.visibility import visible_book
-from application.deps import Deps
 from application.mail import BACK_IN_STOCK, queue_mail
-from application.ports.uow import UnitOfWork
+from application.ports.clock import Clock
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.catalog import BackInStock, Book
 from domain.commerce import PreBooking
 from domain.errors import NotFound
@@ -37,15 +37,16 @@ class CancelPreBooking:
 class PreBookHandler:
     """Only a sold-out book may be pre-booked, and only once at a time per user."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: PreBook) -> PreBookingView:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = await visible_book(uow, cmd.book_id, cmd.user_id)
             waiting = await uow.prebookings.waiting(book_id=book.id, user_id=cmd.user_id)
             prebooking = PreBooking.open(
-                book, cmd.user_id, waiting=waiting, prebooking_id=uuid4(), now=self._deps.clock.now()
+                book, cmd.user_id, waiting=waiting, prebooking_id=uuid4(), now=self._clock.now()
             )
             await uow.prebookings.add(prebooking)
             uow.track(prebooking)  # PreBooked: the reader's activity
@@ -56,11 +57,11 @@ class PreBookHandler:
 class CancelPreBookingHandler:
     """Another user's pre-booking is not found."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: CancelPreBooking) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             prebooking = await uow.prebookings.get(cmd.prebooking_id)
             if prebooking is None or prebooking.user_id != cmd.user_id:
                 raise NotFound("pre-booking")

@@ -8,10 +8,10 @@ from datetime import timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from application.delivery import mail_ports
-from application.deps import Deps
+from application.ports.clock import Clock
 from application.ports.mail import Email, MailError, MailPorts
 from application.ports.outbox import OutboxMessage
+from application.ports.uow import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ class Delivery:
 class DeliverMailHandler:
     """Claims the row (short transaction), sends outside any transaction, then marks it sent."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
-        self._ports: MailPorts = mail_ports(deps)
+    def __init__(self, *, uow: UowFactory, clock: Clock, mail: MailPorts) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ports = mail
 
     async def __call__(self, cmd: DeliverMail) -> Delivery:
         claimed = await self._claim(cmd.outbox_id)
@@ -57,14 +58,14 @@ class DeliverMailHandler:
         except Exception as exc:  # a template or data bug: counted like a failed send, kept for the operator
             log.exception("mail %s could not be rendered or sent", claimed.id)
             return await self._failed(claimed, f"{type(exc).__name__}: {exc}", permanent=False)
-        async with self._deps.uow() as uow:
-            await uow.outbox.mark_sent(claimed.id, at=self._deps.clock.now())
+        async with self._uow() as uow:
+            await uow.outbox.mark_sent(claimed.id, at=self._clock.now())
             await uow.commit()
         return Delivery(Outcome.SENT)
 
     async def _claim(self, outbox_id: UUID) -> OutboxMessage | Delivery:
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        now = self._clock.now()
+        async with self._uow() as uow:
             message = await uow.outbox.get(outbox_id, lock=True)
             if message is None or message.done:
                 return Delivery(Outcome.SKIPPED)
@@ -77,8 +78,8 @@ class DeliverMailHandler:
     async def _failed(self, message: OutboxMessage, error: str, *, permanent: bool) -> Delivery:
         attempts = message.attempts + 1
         dead = permanent or attempts >= self._ports.policy.max_attempts
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        now = self._clock.now()
+        async with self._uow() as uow:
             await uow.outbox.release(message.id, error=error[:_MAX_ERROR], failed_at=now if dead else None)
             await uow.commit()
         if dead:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.deps import Deps
 from application.ports.outbox import OutboxMessage
+from application.ports.uow import UowFactory
 from domain.errors import NotFound
 from domain.events import MailQueued
 
@@ -19,11 +19,11 @@ class ListFailedMail:
 
 
 class ListFailedMailHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: ListFailedMail) -> tuple[Sequence[OutboxMessage], int]:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.outbox.failed(limit=cmd.limit, offset=cmd.offset), await uow.outbox.count_failed()
 
 
@@ -35,11 +35,11 @@ class RetryFailedMail:
 class RetryFailedMailHandler:
     """Gives a dead letter fresh attempts and hands it on; NotFound if it is not a dead letter."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: RetryFailedMail) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             if not await uow.outbox.requeue(cmd.outbox_id):
                 raise NotFound("failed mail")
             uow.record(MailQueued(cmd.outbox_id))  # handed on after the commit, or by the relay timer

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.delivery import mail_ports
-from application.deps import Deps
+from application.ports.clock import Clock
+from application.ports.mail import MailPorts
 from application.ports.outbox import Publisher, PublishError, RelayQuery
+from application.ports.uow import UowFactory
 from domain.events import MailQueued
 
 log = logging.getLogger(__name__)
@@ -30,20 +31,27 @@ class RelayOutbox:
 class RelayOutboxHandler:
     """Publishes one batch under row locks (SKIP LOCKED), then marks it dispatched; returns how many."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, mail: MailPorts) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ports = mail
+
+    @property
+    def batch(self) -> int:
+        """The most rows one call hands on."""
+        return self._ports.policy.relay_batch
 
     async def __call__(self, cmd: RelayOutbox) -> int:
-        ports = mail_ports(self._deps)
+        ports = self._ports
         policy = ports.policy
-        now = self._deps.clock.now()
+        now = self._clock.now()
         query = RelayQuery(
             now=now,
             limit=policy.relay_batch,
             created_before=now - timedelta(seconds=policy.relay_grace),
             stale_before=cmd.stale_before or now - timedelta(seconds=policy.redispatch_after),
         )
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             ids = await uow.outbox.relayable(query)
             if not ids:
                 return 0
@@ -55,11 +63,10 @@ class RelayOutboxHandler:
         return len(ids)
 
 
-async def relay_all(deps: Deps, *, stale_before: datetime | None = None) -> int:
+async def relay_all(handler: RelayOutboxHandler, *, stale_before: datetime | None = None) -> int:
     """Sweeps batch after batch until nothing is left behind."""
     total = 0
-    batch = mail_ports(deps).policy.relay_batch
-    handler = RelayOutboxHandler(deps)
+    batch = handler.batch
     while True:
         count = await handler(RelayOutbox(stale_before=stale_before))
         total += count

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Final, Literal
 from uuid import UUID
 
-from application.deps import Deps
+from application.identity.credentials import Credentials
 from application.identity.passwords import check_password_of
 from application.identity.tokens import revoke_user_tokens
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from application.reviews.writing import withdraw_reviews_of
 from domain.errors import NotFound
 from domain.events import BooksChanged
@@ -35,14 +36,14 @@ async def apply_profile(uow: UnitOfWork, user: User, username: str | Keep, full_
         user.set_full_name(full_name)
 
 
-async def erase_user(deps: Deps, uow: UnitOfWork, user: User) -> None:
+async def erase_user(uow: UnitOfWork, user: User, *, now: datetime) -> None:
     """Deletes the account: the database cascades shelf, reviews, cart and pre-bookings, and keeps
     orders with their user set to NULL. The last active admin stays."""
     active_admins = await uow.users.count_active_admins(lock=True) if user.is_active_admin else 0
     ensure_admin_remains(user, active_admins=active_admins, removes_admin=True)
     user.erase()
     # The cascade would drop the reviews but leave their books' rating figures counting them.
-    if await withdraw_reviews_of(uow, user.id, now=deps.clock.now()):
+    if await withdraw_reviews_of(uow, user.id, now=now):
         uow.record(BooksChanged())  # rating figures changed
     await uow.identities.remove_all(user.id)  # provider links
     await uow.users.delete(user.id)
@@ -56,11 +57,11 @@ class UpdateMe:
 
 
 class UpdateMeHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: UpdateMe) -> User:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user = await uow.users.get(cmd.user_id, lock=True)
             if user is None:
                 raise NotFound("user")
@@ -79,24 +80,25 @@ class DeleteMe:
 class DeleteMeHandler:
     """Deletes the caller's account after checking the password; every token of it stops working."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: DeleteMe) -> None:
-        deps = self._deps
-        async with deps.uow(read_only=True) as uow:
+        credentials = self._credentials
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(cmd.user_id)
         if user is None:
             raise NotFound("user")
-        matches, _ = await check_password_of(deps, user, cmd.password)
+        matches, _ = await check_password_of(credentials, user, cmd.password)
         if not matches:
             raise InvalidCredentials("the password is wrong")
-        async with deps.uow() as uow:
+        async with self._uow() as uow:
             if user.is_active_admin:
                 await uow.users.count_active_admins(lock=True)  # admin rows first: the fixed lock order
             stored = await uow.users.get(cmd.user_id, lock=True)
             if stored is None:
                 raise NotFound("user")
-            await erase_user(deps, uow, stored)
-            await revoke_user_tokens(deps, stored.id)
+            await erase_user(uow, stored, now=credentials.clock.now())
+            await revoke_user_tokens(credentials, stored.id)
             await uow.commit()

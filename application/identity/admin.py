@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.deps import Deps
 from application.identity.account import KEEP, Keep, apply_profile, erase_user
+from application.identity.credentials import Credentials
 from application.identity.register import Register, add_user, new_user
 from application.identity.tokens import revoke_user_tokens
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.errors import NotFound
 from domain.identity import Role, User, ensure_admin_remains
 
@@ -24,8 +24,8 @@ class ListUsers:
     offset: int = 0
 
 
-async def list_users(deps: Deps, query: ListUsers) -> tuple[Sequence[User], int]:
-    async with deps.uow(read_only=True) as uow:
+async def list_users(uow_factory: UowFactory, query: ListUsers) -> tuple[Sequence[User], int]:
+    async with uow_factory(read_only=True) as uow:
         return await uow.users.search(
             q=query.q or None, role=query.role, is_active=query.is_active, limit=query.limit, offset=query.offset
         )
@@ -43,14 +43,18 @@ class CreateUser:
 class CreateUserHandler:
     """An account made by an admin (or `folio users create`): verified from the start."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: CreateUser) -> User:
         user = await new_user(
-            self._deps, Register(cmd.email, cmd.username, cmd.password, cmd.full_name), role=cmd.role, verified=True
+            self._credentials,
+            Register(cmd.email, cmd.username, cmd.password, cmd.full_name),
+            role=cmd.role,
+            verified=True,
         )
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             await add_user(uow, user)
             await uow.commit()
         return user
@@ -78,11 +82,12 @@ async def _locked_target(uow: UnitOfWork, user_id: UUID) -> tuple[User, int]:
 class UpdateUserHandler:
     """Changes role, activity and profile; a role change or a deactivation revokes the user's tokens."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: UpdateUser) -> User:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user, active_admins = await _locked_target(uow, cmd.user_id)
             removes_admin = (cmd.role is not None and cmd.role is not Role.ADMIN) or cmd.is_active is False
             ensure_admin_remains(user, active_admins=active_admins, removes_admin=removes_admin)
@@ -96,7 +101,7 @@ class UpdateUserHandler:
             await apply_profile(uow, user, cmd.username, cmd.full_name)
             await uow.users.update(user)
             if revoke:  # before the commit: if the commit fails, the user signs in again; never the reverse
-                await revoke_user_tokens(self._deps, user.id)
+                await revoke_user_tokens(self._credentials, user.id)
             await uow.commit()
         return user
 
@@ -107,12 +112,13 @@ class DeleteUser:
 
 
 class DeleteUserHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: DeleteUser) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user, _ = await _locked_target(uow, cmd.user_id)
-            await erase_user(self._deps, uow, user)
-            await revoke_user_tokens(self._deps, user.id)
+            await erase_user(uow, user, now=self._credentials.clock.now())
+            await revoke_user_tokens(self._credentials, user.id)
             await uow.commit()

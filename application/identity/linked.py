@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
-from application.deps import Deps
+from application.identity.credentials import Credentials
 from application.identity.tokens import revocation_horizon
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.errors import NotFound
 from domain.identity import EmailNotVerified, EmailTaken, User, UsernameTaken, check_full_name, normalize_email
 from domain.linked_identities import (
@@ -30,13 +30,13 @@ _USERNAME_TRIES = 20
 _ATTEMPTS = 5
 
 
-async def sign_in_as(deps: Deps, identity: ExternalIdentity) -> User:
+async def sign_in_as(uow_factory: UowFactory, credentials: Credentials, identity: ExternalIdentity) -> User:
     """The account linked to `identity`; else the account with its verified email, linked now; else a
     new verified USER without a password. A deactivated account stays out."""
     for attempt in range(_ATTEMPTS):
         try:
-            async with deps.uow() as uow:
-                user = await _resolve(deps, uow, identity, numbered=attempt < _ATTEMPTS - 1)
+            async with uow_factory() as uow:
+                user = await _resolve(credentials, uow, identity, numbered=attempt < _ATTEMPTS - 1)
                 await uow.commit()
             return user
         except (EmailTaken, UsernameTaken, IdentityTaken):
@@ -45,7 +45,7 @@ async def sign_in_as(deps: Deps, identity: ExternalIdentity) -> User:
     raise AssertionError("unreachable")
 
 
-async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, *, numbered: bool) -> User:
+async def _resolve(credentials: Credentials, uow: UnitOfWork, identity: ExternalIdentity, *, numbered: bool) -> User:
     linked = await uow.identities.get(identity.provider, identity.subject)
     if linked is not None:
         user = await uow.users.get(linked.user_id)
@@ -61,14 +61,16 @@ async def _resolve(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, *, n
     if user is not None:
         user.ensure_can_sign_in()
         if not user.is_verified:
-            await _claim_unproven(deps, uow, user)
+            await _claim_unproven(credentials, uow, user)
     else:
-        user = await _new_user(deps, uow, identity, email, numbered=numbered)
-    await uow.identities.add(LinkedIdentity(user.id, identity.provider, identity.subject, email, deps.clock.now()))
+        user = await _new_user(credentials, uow, identity, email, numbered=numbered)
+    await uow.identities.add(
+        LinkedIdentity(user.id, identity.provider, identity.subject, email, credentials.clock.now())
+    )
     return user
 
 
-async def _claim_unproven(deps: Deps, uow: UnitOfWork, user: User) -> None:
+async def _claim_unproven(credentials: Credentials, uow: UnitOfWork, user: User) -> None:
     """The provider has just proven the address that this account never proved. Whoever registered it
     (perhaps someone else, before its owner came) loses the password and every session: the owner
     sets a password through reset-password if they want one."""
@@ -77,11 +79,15 @@ async def _claim_unproven(deps: Deps, uow: UnitOfWork, user: User) -> None:
     await uow.users.update(user)
     # Before the commit, like every revocation; up to just before now, so the session this sign-in
     # opens next (at now or later) is not caught by it.
-    now = deps.clock.now()
-    await deps.tokens.revoke_user(user.id, at=now - timedelta(microseconds=1), until=revocation_horizon(deps, now))
+    now = credentials.clock.now()
+    await credentials.tokens.revoke_user(
+        user.id, at=now - timedelta(microseconds=1), until=revocation_horizon(credentials, now)
+    )
 
 
-async def _new_user(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, email: str, *, numbered: bool) -> User:
+async def _new_user(
+    credentials: Credentials, uow: UnitOfWork, identity: ExternalIdentity, email: str, *, numbered: bool
+) -> User:
     base = username_base(identity.username, email)
     username = f"{base}-{secrets.token_hex(3)}"
     for candidate in username_candidates(base, _USERNAME_TRIES) if numbered else []:
@@ -89,13 +95,13 @@ async def _new_user(deps: Deps, uow: UnitOfWork, identity: ExternalIdentity, ema
             username = candidate
             break
     full_name = check_full_name((identity.full_name or "")[:200])
-    user = User(uuid4(), email, username, None, deps.clock.now(), full_name, is_verified=True)
+    user = User(uuid4(), email, username, None, credentials.clock.now(), full_name, is_verified=True)
     await uow.users.add(user)
     return user
 
 
-async def linked_identities(deps: Deps, user_id: UUID) -> Sequence[LinkedIdentity]:
-    async with deps.uow(read_only=True) as uow:
+async def linked_identities(uow_factory: UowFactory, user_id: UUID) -> Sequence[LinkedIdentity]:
+    async with uow_factory(read_only=True) as uow:
         return await uow.identities.of_user(user_id)
 
 
@@ -108,11 +114,11 @@ class Unlink:
 class UnlinkHandler:
     """Removes a provider link, unless it is the account's last way to sign in."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: Unlink) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user = await uow.users.get(cmd.user_id, lock=True)  # serialises two unlinks of one account
             if user is None:
                 raise NotFound("user")

@@ -13,15 +13,17 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from application.deps import Deps
+from application.identity.credentials import Credentials
 from application.identity.limits import MINUTE, limit
 from application.identity.linked import sign_in_as
 from application.identity.tokens import Tokens, hash_secret, issue_tokens
 from application.ports.identity_providers import FlowSecrets, IdentityProvider
+from application.ports.uow import UowFactory
 from domain.errors import InvalidField, NotFound
 from domain.identity import InvalidCode
 
@@ -29,9 +31,9 @@ _STATE_KEY = "oauth-state:"
 _CODE_KEY = "oauth-login:"
 
 
-def provider_of(deps: Deps, name: str) -> IdentityProvider:
+def provider_of(providers: Mapping[str, IdentityProvider], name: str) -> IdentityProvider:
     """A configured provider; an unknown or unconfigured one does not exist."""
-    provider = deps.identity_providers.get(name)
+    provider = providers.get(name)
     if provider is None:
         raise NotFound("provider")
     return provider
@@ -51,13 +53,14 @@ class SignInStarted:
 
 
 class StartSignInHandler:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, credentials: Credentials, providers: Mapping[str, IdentityProvider]) -> None:
+        self._credentials = credentials
+        self._providers = providers
 
     async def __call__(self, cmd: StartSignIn) -> SignInStarted:
-        deps = self._deps
-        provider = provider_of(deps, cmd.provider)
-        if cmd.redirect_uri is not None and cmd.redirect_uri not in deps.policy.oauth_redirect_uris:
+        credentials = self._credentials
+        provider = provider_of(self._providers, cmd.provider)
+        if cmd.redirect_uri is not None and cmd.redirect_uri not in credentials.policy.oauth_redirect_uris:
             raise InvalidField("redirect_uri", "must be exactly one of the client pages Folio is configured for")
         flow = FlowSecrets(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48))
         binding = cmd.browser_binding or secrets.token_urlsafe(32)
@@ -69,9 +72,9 @@ class StartSignInHandler:
             "r": cmd.redirect_uri,
             "b": hash_secret(binding),
         }
-        now = deps.clock.now()
-        expires = now + timedelta(seconds=deps.policy.oauth_state_ttl)
-        await deps.tokens.add_one_time(
+        now = credentials.clock.now()
+        expires = now + timedelta(seconds=credentials.policy.oauth_state_ttl)
+        await credentials.tokens.add_one_time(
             _STATE_KEY + hash_secret(flow.state), json.dumps(record), now=now, expires_at=expires
         )
         return SignInStarted(url, binding)
@@ -98,15 +101,20 @@ class SignedIn:
 class FinishSignInHandler:
     """Spends the flow's state, lets the provider vouch for the person, signs them in."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials, providers: Mapping[str, IdentityProvider]) -> None:
+        self._uow = uow
+        self._credentials = credentials
+        self._providers = providers
 
     async def __call__(self, cmd: FinishSignIn) -> SignedIn:
-        deps = self._deps
-        provider = provider_of(deps, cmd.provider)
-        limits = deps.policy.rate_limits
+        credentials = self._credentials
+        provider = provider_of(self._providers, cmd.provider)
+        limits = credentials.policy.rate_limits
         await limit(
-            deps, f"oauth:addr:{cmd.client_address}", per_window=limits.login_per_address, window_seconds=MINUTE
+            credentials.rate_limiter,
+            f"oauth:addr:{cmd.client_address}",
+            per_window=limits.login_per_address,
+            window_seconds=MINUTE,
         )
         record = await self._take_flow(cmd)  # spent even when the provider reports an error
         if record is None or record["p"] != provider.name or not _bound(record, cmd.browser_binding):
@@ -115,20 +123,22 @@ class FinishSignInHandler:
             raise InvalidCode(f"the provider did not sign you in ({cmd.error or 'no code'})")
         flow = FlowSecrets(cmd.state or "", record["n"], record["v"])
         identity = await provider.finish(cmd.code, flow)
-        user = await sign_in_as(deps, identity)
+        user = await sign_in_as(self._uow, credentials, identity)
         redirect_uri = record.get("r")
         if redirect_uri is None:
-            return SignedIn(tokens=await issue_tokens(deps, user))
+            return SignedIn(tokens=await issue_tokens(credentials, user))
         code = secrets.token_urlsafe(32)
-        now = deps.clock.now()
-        expires = now + timedelta(seconds=deps.policy.oauth_login_code_ttl)
-        await deps.tokens.add_one_time(_CODE_KEY + hash_secret(code), str(user.id), now=now, expires_at=expires)
+        now = credentials.clock.now()
+        expires = now + timedelta(seconds=credentials.policy.oauth_login_code_ttl)
+        await credentials.tokens.add_one_time(_CODE_KEY + hash_secret(code), str(user.id), now=now, expires_at=expires)
         return SignedIn(redirect_to=f"{redirect_uri}#login_code={code}")
 
     async def _take_flow(self, cmd: FinishSignIn) -> dict[str, str] | None:
         if not cmd.state:
             return None
-        raw = await self._deps.tokens.take_one_time(_STATE_KEY + hash_secret(cmd.state), now=self._deps.clock.now())
+        raw = await self._credentials.tokens.take_one_time(
+            _STATE_KEY + hash_secret(cmd.state), now=self._credentials.clock.now()
+        )
         if raw is None:
             return None
         record: dict[str, str] = json.loads(raw)
@@ -147,17 +157,20 @@ class ExchangeLoginCode:
 class ExchangeLoginCodeHandler:
     """Spends a login code for a session of its account (still active)."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: ExchangeLoginCode) -> Tokens:
-        deps = self._deps
-        owner = await deps.tokens.take_one_time(_CODE_KEY + hash_secret(cmd.login_code), now=deps.clock.now())
+        credentials = self._credentials
+        owner = await credentials.tokens.take_one_time(
+            _CODE_KEY + hash_secret(cmd.login_code), now=credentials.clock.now()
+        )
         if owner is None:
             raise InvalidCode("this login code is invalid, expired or was already used")
-        async with deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(UUID(owner))
         if user is None:
             raise InvalidCode("this login code is invalid, expired or was already used")
         user.ensure_can_sign_in()
-        return await issue_tokens(deps, user)
+        return await issue_tokens(credentials, user)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from application.deps import Deps
+from application.identity.credentials import Credentials
 from application.identity.limits import limit_forgot, limit_reset
 from application.identity.tokens import hash_secret, revoke_user_tokens
 from application.mail import PASSWORD_RESET, queue_mail
+from application.ports.uow import UowFactory
 from domain.identity import InvalidCode, check_password
 
 
@@ -32,29 +33,30 @@ class ForgotPassword:
 class ForgotPasswordHandler:
     """Mails a reset code to a known, active account; answers the same whether or not it exists."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: ForgotPassword) -> None:
-        deps = self._deps
+        credentials = self._credentials
         email = cmd.email.strip().lower()
-        await limit_forgot(deps, email, cmd.client_address)
-        async with deps.uow() as uow:
+        await limit_forgot(credentials, email, cmd.client_address)
+        async with self._uow() as uow:
             user = await uow.users.get_by_email(email)
             if user is None or not user.is_active:
                 return
             code = f"{secrets.randbelow(1_000_000):06d}"
-            now = deps.clock.now()
-            await deps.tokens.add_code(
+            now = credentials.clock.now()
+            await credentials.tokens.add_code(
                 _code_key(email),
                 _code_digest(email, code),
-                tries=deps.policy.reset_code_tries,
+                tries=credentials.policy.reset_code_tries,
                 now=now,
-                expires_at=now + timedelta(seconds=deps.policy.reset_code_ttl),
+                expires_at=now + timedelta(seconds=credentials.policy.reset_code_ttl),
             )
-            link = f"{deps.policy.public_url}/reset-password?{urlencode({'email': user.email})}"
+            link = f"{credentials.policy.public_url}/reset-password?{urlencode({'email': user.email})}"
             data = {"username": user.username, "code": code, "link": link}
-            await queue_mail(uow, deps.clock, PASSWORD_RESET, user.email, data)
+            await queue_mail(uow, credentials.clock, PASSWORD_RESET, user.email, data)
             await uow.commit()
 
 
@@ -69,18 +71,21 @@ class ResetPassword:
 class ResetPasswordHandler:
     """Spends the code, sets the new password and revokes every session of the account."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: ResetPassword) -> None:
-        deps = self._deps
+        credentials = self._credentials
         email = cmd.email.strip().lower()
-        await limit_reset(deps, email, cmd.client_address)
+        await limit_reset(credentials, email, cmd.client_address)
         check_password(cmd.new_password)  # before the code, so a weak password spends no try
-        if not await deps.tokens.use_code(_code_key(email), _code_digest(email, cmd.code), now=deps.clock.now()):
+        if not await credentials.tokens.use_code(
+            _code_key(email), _code_digest(email, cmd.code), now=credentials.clock.now()
+        ):
             raise InvalidCode("the code is wrong or has expired")
-        new_hash = await deps.hasher.hash(cmd.new_password)
-        async with deps.uow() as uow:
+        new_hash = await credentials.hasher.hash(cmd.new_password)
+        async with self._uow() as uow:
             user = await uow.users.get_by_email(email)
             if user is None:
                 raise InvalidCode("the code is wrong or has expired")
@@ -89,4 +94,4 @@ class ResetPasswordHandler:
             user.verify_email()  # the code reached this mailbox: the address is proven
             await uow.users.update(user)
             await uow.commit()
-        await revoke_user_tokens(deps, user.id)
+        await revoke_user_tokens(credentials, user.id)

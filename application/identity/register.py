@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import uuid4
 
-from application.deps import Deps
+from application.identity.credentials import Credentials
 from application.identity.verification import start_verification
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.identity import (
     EmailTaken,
     Role,
@@ -29,26 +29,29 @@ class Register:
 class RegisterHandler:
     """Creates an account with role USER, unverified."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, credentials: Credentials) -> None:
+        self._uow = uow
+        self._credentials = credentials
 
     async def __call__(self, cmd: Register) -> User:
-        user = await new_user(self._deps, cmd)
-        async with self._deps.uow() as uow:
+        user = await new_user(self._credentials, cmd)
+        async with self._uow() as uow:
             await add_user(uow, user)
-            await start_verification(self._deps, uow, user)
+            await start_verification(self._credentials, uow, user)
             await uow.commit()
         return user
 
 
-async def new_user(deps: Deps, cmd: Register, *, role: Role = Role.USER, verified: bool = False) -> User:
+async def new_user(credentials: Credentials, cmd: Register, *, role: Role = Role.USER, verified: bool = False) -> User:
     """Checks the fields and hashes the password (off the event loop), before any transaction opens."""
     email = normalize_email(cmd.email)
     username = check_username(cmd.username)
     full_name = check_full_name(cmd.full_name)
     check_password(cmd.password)
-    password_hash = await deps.hasher.hash(cmd.password)
-    return User(uuid4(), email, username, password_hash, deps.clock.now(), full_name, role=role, is_verified=verified)
+    password_hash = await credentials.hasher.hash(cmd.password)
+    return User(
+        uuid4(), email, username, password_hash, credentials.clock.now(), full_name, role=role, is_verified=verified
+    )
 
 
 async def add_user(uow: UnitOfWork, user: User) -> None:

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from application.deps import Deps
 from application.imports.batches import Batch, batches
 from application.imports.lifecycle import run_once
 from application.imports.start import stored_chunks
 from application.imports.writer import BatchWriter, Written
+from application.ports.clock import Clock
 from application.ports.imports import ImportProgressStore
+from application.ports.uow import UowFactory
 from domain.imports import ImportProgress
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,24 @@ class RunImport:
 
 
 class RunImportHandler:
-    def __init__(self, deps: Deps, progress: ImportProgressStore, on_progress: ProgressCallback | None = None) -> None:
-        self._deps = deps
+    def __init__(
+        self,
+        *,
+        uow: UowFactory,
+        clock: Clock,
+        progress: ImportProgressStore,
+        batch_size: int,
+        lanes: int,
+        lease: timedelta,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
         self._store = progress
+        self._batch_size = batch_size
+        self._lanes = lanes
+        self._lease = lease
         self._on_progress = on_progress
-        self._lease = timedelta(seconds=deps.policy.import_lease_seconds)
 
     async def __call__(self, cmd: RunImport) -> ImportProgress | None:
         """Runs a pending import once; a finished one is left alone, so a redelivered message is harmless."""
@@ -46,17 +60,17 @@ class RunImportHandler:
             return None
         return await run_once(
             progress,
-            clock=self._deps.clock,
+            clock=self._clock,
             lease=self._lease,
             save=self._store.save,
-            work=lambda p: self._import(p, stored_chunks(self._deps, p.id)),
+            work=lambda p: self._import(p, stored_chunks(self._uow, p.id)),
             finish=self._finish,
             what=f"import {progress.id}",
         )
 
     async def _finish(self, progress: ImportProgress) -> None:
         await self._store.save(progress)
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             await uow.import_files.delete(progress.id)
             await uow.commit()
         if self._on_progress is not None:
@@ -74,9 +88,11 @@ class RunImportHandler:
         async def save(written: Written) -> None:
             await self._save(progress, written)
 
-        writer = asyncio.create_task(BatchWriter(self._deps, save).write_all(queue))
+        writer = asyncio.create_task(
+            BatchWriter(uow=self._uow, clock=self._clock, lanes=self._lanes, on_written=save).write_all(queue)
+        )
         try:
-            async with aclosing(batches(chunks, self._deps.policy.import_batch_size)) as read:
+            async with aclosing(batches(chunks, self._batch_size)) as read:
                 async for batch in read:
                     if not await _hand_over(queue, batch, writer):
                         break  # the writer stopped: its error is raised below
@@ -94,7 +110,7 @@ class RunImportHandler:
 
     async def _save(self, progress: ImportProgress, written: Written) -> None:
         progress.rows_failed(written.errors)
-        progress.rows_written(created=written.created, updated=written.updated, now=self._deps.clock.now())
+        progress.rows_written(created=written.created, updated=written.updated, now=self._clock.now())
         await self._store.save(progress)
         if self._on_progress is not None:
             await self._on_progress(progress)

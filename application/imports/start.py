@@ -6,9 +6,10 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from application.deps import Deps
 from application.imports.records import read_records
+from application.ports.clock import Clock
 from application.ports.imports import ImportProgressStore, ImportQueue
+from application.ports.uow import UowFactory
 from domain.errors import InvalidField
 from domain.imports import REQUIRED_COLUMNS, ImportProgress, PayloadTooLarge, parse_header
 
@@ -23,10 +24,20 @@ class StartImport:
 
 
 class StartImportHandler:
-    def __init__(self, deps: Deps, progress: ImportProgressStore, queue: ImportQueue | None) -> None:
-        self._deps = deps
+    def __init__(
+        self,
+        *,
+        uow: UowFactory,
+        clock: Clock,
+        progress: ImportProgressStore,
+        queue: ImportQueue | None,
+        max_bytes: int,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
         self._progress = progress
         self._queue = queue
+        self._max_bytes = max_bytes
 
     async def __call__(self, cmd: StartImport) -> ImportProgress:
         import_id = uuid4()
@@ -35,7 +46,7 @@ class StartImportHandler:
         except BaseException:
             await self._delete(import_id)
             raise
-        progress = ImportProgress(import_id, cmd.filename[:255], self._deps.clock.now(), total_rows=total)
+        progress = ImportProgress(import_id, cmd.filename[:255], self._clock.now(), total_rows=total)
         await self._progress.save(progress)
         if self._queue is not None:
             await self._queue.enqueue(import_id)
@@ -43,16 +54,16 @@ class StartImportHandler:
 
     async def _check_and_store(self, import_id: UUID, chunks: AsyncIterable[bytes]) -> int:
         _header, total = await store_upload(
-            self._deps, import_id, chunks, max_bytes=self._deps.policy.import_max_bytes, read_header=parse_header
+            self._uow, import_id, chunks, max_bytes=self._max_bytes, read_header=parse_header
         )
         return total
 
     async def _delete(self, import_id: UUID) -> None:
-        await delete_upload(self._deps, import_id)
+        await delete_upload(self._uow, import_id)
 
 
 async def store_upload[Header](
-    deps: Deps,
+    uow_factory: UowFactory,
     import_id: UUID,
     chunks: AsyncIterable[bytes],
     *,
@@ -63,7 +74,7 @@ async def store_upload[Header](
     in chunks for any worker; returns what `read_header` made of the header and the number of rows."""
     header: Header | None = None
     total = 0
-    async for _line, cells, _error in read_records(_store(deps, import_id, chunks, max_bytes)):
+    async for _line, cells, _error in read_records(_store(uow_factory, import_id, chunks, max_bytes)):
         if header is None and cells is not None:
             header = read_header(cells)
         elif header is None:
@@ -76,7 +87,9 @@ async def store_upload[Header](
     return header, total
 
 
-async def _store(deps: Deps, import_id: UUID, chunks: AsyncIterable[bytes], limit: int) -> AsyncIterator[bytes]:
+async def _store(
+    uow_factory: UowFactory, import_id: UUID, chunks: AsyncIterable[bytes], limit: int
+) -> AsyncIterator[bytes]:
     """Passes the bytes on while saving them in chunks; past the size limit it stops at once."""
     size, seq, buffer = 0, 0, bytearray()
     async for chunk in chunks:
@@ -85,31 +98,31 @@ async def _store(deps: Deps, import_id: UUID, chunks: AsyncIterable[bytes], limi
             raise PayloadTooLarge(f"the file is over {limit // (1024 * 1024)} MB")
         buffer += chunk
         if len(buffer) >= CHUNK_BYTES:
-            await _save_chunk(deps, import_id, seq, bytes(buffer))
+            await _save_chunk(uow_factory, import_id, seq, bytes(buffer))
             seq, buffer = seq + 1, bytearray()
         yield chunk
     if buffer or seq == 0:
-        await _save_chunk(deps, import_id, seq, bytes(buffer))
+        await _save_chunk(uow_factory, import_id, seq, bytes(buffer))
 
 
-async def _save_chunk(deps: Deps, import_id: UUID, seq: int, data: bytes) -> None:
+async def _save_chunk(uow_factory: UowFactory, import_id: UUID, seq: int, data: bytes) -> None:
     # One short transaction per chunk: an upload never holds the (SQLite) writer lock for long.
-    async with deps.uow() as uow:
+    async with uow_factory() as uow:
         await uow.import_files.add_chunk(import_id, seq, data)
         await uow.commit()
 
 
-async def delete_upload(deps: Deps, import_id: UUID) -> None:
-    async with deps.uow() as uow:
+async def delete_upload(uow_factory: UowFactory, import_id: UUID) -> None:
+    async with uow_factory() as uow:
         await uow.import_files.delete(import_id)
         await uow.commit()
 
 
-async def stored_chunks(deps: Deps, import_id: UUID) -> AsyncIterator[bytes]:
+async def stored_chunks(uow_factory: UowFactory, import_id: UUID) -> AsyncIterator[bytes]:
     """The stored file, one chunk (and one short read) at a time."""
     seq = 0
     while True:
-        async with deps.uow(read_only=True) as uow:
+        async with uow_factory(read_only=True) as uow:
             data = await uow.import_files.chunk(import_id, seq)
         if data is None:
             return

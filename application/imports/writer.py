@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.deps import Deps
 from application.imports.batches import Batch, drop_repeats
-from application.ports.uow import UnitOfWork
+from application.ports.clock import Clock
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.catalog import Book, Genre
 from domain.events import BooksChanged
 from domain.ids import uuid7s
@@ -52,9 +52,12 @@ class _Flight:
 class BatchWriter:
     """Takes batches from a queue (None ends it) and hands each result, in file order, to `on_written`."""
 
-    def __init__(self, deps: Deps, on_written: Callable[[Written], Awaitable[None]]) -> None:
-        self._deps = deps
-        self._lanes = deps.policy.import_lanes
+    def __init__(
+        self, *, uow: UowFactory, clock: Clock, lanes: int, on_written: Callable[[Written], Awaitable[None]]
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._lanes = lanes
         self._on_written = on_written
 
     async def write_all(self, queue: asyncio.Queue[Batch | None]) -> None:
@@ -124,8 +127,8 @@ class BatchWriter:
         errors: list[RowError] = []
         if not rows:
             return 0, 0, errors
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        now = self._clock.now()
+        async with self._uow() as uow:
             repo = uow.book_import
             ids = await repo.ids_by_isbn([record.isbn for _, record in rows if record.isbn])
             plain = [(line, record, record.key) for line, record in rows if not record.isbn]

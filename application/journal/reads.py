@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID, uuid4
 
-from application.deps import Deps
+from application.ports.clock import Clock
 from application.ports.shelf import ShelfItem
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from domain.errors import NotFound
 from domain.journal import Read
 from domain.shelf import ShelfEntry
@@ -73,21 +73,22 @@ class LogProgress:
 class ReadsHandler:
     """The reader's reads of a book: each change loads the shelf entry that owns them and writes it back."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def add(self, cmd: AddRead) -> Read:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             entry = await entry_of_book(uow, cmd.user_id, cmd.book_id)
             read = entry.add_read(
-                uuid4(), started_on=cmd.started_on, finished_on=cmd.finished_on, now=self._deps.clock.now()
+                uuid4(), started_on=cmd.started_on, finished_on=cmd.finished_on, now=self._clock.now()
             )
             await uow.shelf.update(entry)
             await uow.commit()
         return read
 
     async def revise(self, cmd: ReviseRead) -> Read:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             entry = await entry_of_read(uow, cmd.user_id, cmd.read_id)
             read = entry.read(cmd.read_id)
             revised = entry.revise_read(
@@ -95,27 +96,27 @@ class ReadsHandler:
                 started_on=cmd.value("started_on", read.started_on),
                 finished_on=cmd.value("finished_on", read.finished_on),
                 stopped_on=cmd.value("stopped_on", read.stopped_on),
-                now=self._deps.clock.now(),
+                now=self._clock.now(),
             )
             await uow.shelf.update(entry)
             await uow.commit()
         return revised
 
     async def delete(self, cmd: DeleteRead) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             entry = await entry_of_read(uow, cmd.user_id, cmd.read_id)
-            entry.remove_read(cmd.read_id, now=self._deps.clock.now())
+            entry.remove_read(cmd.read_id, now=self._clock.now())
             await uow.shelf.update(entry)
             await uow.commit()
 
     async def log_progress(self, cmd: LogProgress) -> ShelfItem:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = await uow.books.get(cmd.book_id)
             entry = await entry_of_book(uow, cmd.user_id, cmd.book_id)
             if book is None:
                 raise NotFound("shelf entry")
             entry.log_progress(
-                page=cmd.page, percent=cmd.percent, pages=book.pages, now=self._deps.clock.now(), read_id=uuid4()
+                page=cmd.page, percent=cmd.percent, pages=book.pages, now=self._clock.now(), read_id=uuid4()
             )
             await uow.shelf.update(entry)
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
@@ -123,13 +124,13 @@ class ReadsHandler:
         return ShelfItem(entry, book, review)
 
     async def get(self, user_id: UUID, read_id: UUID) -> Read:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             entry = await entry_of_read(uow, user_id, read_id, lock=False)
         return entry.read(read_id)
 
     async def of_book(self, user_id: UUID, book_id: UUID, *, limit: int, offset: int) -> tuple[Sequence[Read], int]:
         """Newest first: the open read, then by latest date. A book's reads are few; they come with its entry."""
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             entry = await entry_of_book(uow, user_id, book_id, lock=False)
         reads = entry.newest_reads()
         return reads[offset : offset + limit], len(reads)

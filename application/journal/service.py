@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.deps import Deps
 from application.journal.goals import GoalsHandler, GoalView, SetGoal
 from application.journal.reads import AddRead, DeleteRead, LogProgress, ReadsHandler, ReviseRead
+from application.ports.clock import Clock
 from application.ports.journal import Period, ReadingStats
 from application.ports.shelf import ShelfItem
+from application.ports.uow import UowFactory
 from domain.journal import Read, check_year
 
 
 class JournalService:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
-        self._reads = ReadsHandler(deps)
-        self._goals = GoalsHandler(deps)
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._reads = ReadsHandler(uow=uow, clock=clock)
+        self._goals = GoalsHandler(uow=uow, clock=clock)
 
     async def add_read(self, cmd: AddRead) -> Read:
         return await self._reads.add(cmd)
@@ -52,5 +53,5 @@ class JournalService:
         """Over one year, or all time without `year`."""
         if year is not None:
             check_year(year)
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.journal.stats(user_id, Period.year(year), year=year)

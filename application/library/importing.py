@@ -15,15 +15,15 @@ from datetime import UTC, timedelta
 from uuid import UUID, uuid4
 
 from application.catalog.visibility import viewer_of
-from application.deps import Deps
 from application.imports.lifecycle import run_once
 from application.imports.records import read_records
 from application.imports.start import delete_upload, store_upload, stored_chunks
 from application.ports.catalog import books_changed
+from application.ports.clock import Clock
 from application.ports.imports import ImportQueue
 from application.ports.library import LibraryImportStore
 from application.ports.shelf import ShelfSort
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from application.reviews.writing import create_review, locked_book, revise_review
 from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book, Contributor
@@ -88,28 +88,40 @@ class _Run:
 
 
 class LibraryService:
-    def __init__(self, deps: Deps, store: LibraryImportStore, queue: ImportQueue | None) -> None:
-        self._deps = deps
+    def __init__(
+        self,
+        *,
+        uow: UowFactory,
+        clock: Clock,
+        store: LibraryImportStore,
+        queue: ImportQueue | None,
+        require_verified_email: bool,
+        lease: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
         self._store = store
         self._queue = queue
+        self._require_verified = require_verified_email
+        self._lease = lease
 
     # -- upload ----------------------------------------------------------------------------------------
     async def start(self, cmd: StartLibraryImport) -> LibraryImport:
         """Checks the reader, the size (10 MB), UTF-8 and the header as the file streams in; queues the run."""
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(cmd.user_id)
         if user is None:
             raise NotFound("user")
-        user.ensure_verified(required=self._deps.policy.require_verified_email)
+        user.ensure_verified(required=self._require_verified)
         import_id = uuid4()
         try:
             reader, total = await store_upload(
-                self._deps, import_id, cmd.chunks, max_bytes=MAX_BYTES, read_header=LibraryReader
+                self._uow, import_id, cmd.chunks, max_bytes=MAX_BYTES, read_header=LibraryReader
             )
         except BaseException:
-            await delete_upload(self._deps, import_id)
+            await delete_upload(self._uow, import_id)
             raise
-        record = LibraryImport(import_id, user.id, reader.format, cmd.dry_run, self._deps.clock.now(), total_rows=total)
+        record = LibraryImport(import_id, user.id, reader.format, cmd.dry_run, self._clock.now(), total_rows=total)
         await self._store.save(record)
         if self._queue is not None:
             await self._queue.enqueue(import_id)
@@ -120,7 +132,7 @@ class LibraryService:
         record = await self._store.get(import_id)
         if record is None or record.user_id != user_id:
             raise NotFound("import")
-        if record.stalled(self._deps.clock.now(), timedelta(seconds=self._deps.policy.import_lease_seconds)):
+        if record.stalled(self._clock.now(), self._lease):
             record.give_up()
         return record, await self._store.rows(import_id)
 
@@ -133,8 +145,8 @@ class LibraryService:
             return None
         return await run_once(
             record,
-            clock=self._deps.clock,
-            lease=timedelta(seconds=self._deps.policy.import_lease_seconds),
+            clock=self._clock,
+            lease=self._lease,
             save=self._store.save,
             work=self._import,
             finish=self._finish,
@@ -143,34 +155,34 @@ class LibraryService:
 
     async def _finish(self, record: LibraryImport) -> None:
         await self._store.save(record)
-        await delete_upload(self._deps, record.id)
+        await delete_upload(self._uow, record.id)
 
     async def _import(self, record: LibraryImport) -> None:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(record.user_id)
             viewer = await viewer_of(uow, record.user_id)
         if user is None or viewer is None:
             raise InvalidField("user", "the account was deleted before its import ran")
         run = _Run(user, viewer)
-        batches = self._batches(stored_chunks(self._deps, record.id))
+        batches = self._batches(stored_chunks(self._uow, record.id))
         if record.dry_run:
             # One transaction over the whole file, never committed: later rows see what earlier ones did.
-            async with self._deps.uow() as uow:
+            async with self._uow() as uow:
                 async for batch in batches:
                     await self._report(record, await self._write(uow, run, batch))
             return
         async for batch in batches:
-            async with self._deps.uow() as uow:
+            async with self._uow() as uow:
                 reports = await self._write(uow, run, batch)
                 if run.rated:
                     uow.record(BooksChanged(books_changed(sorted(run.rated))))  # their rating figures
                     run.rated = set()
                 await uow.commit()
             await self._report(record, reports)
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             event = LibraryImported(
                 record.user_id,
-                self._deps.clock.now(),
+                self._clock.now(),
                 record.id,
                 record.format,
                 record.added,
@@ -183,7 +195,7 @@ class LibraryService:
 
     async def _report(self, record: LibraryImport, reports: list[RowReport]) -> None:
         await self._store.add_rows(record.id, reports)
-        record.counted(reports, self._deps.clock.now())
+        record.counted(reports, self._clock.now())
         await self._store.save(record)
 
     async def _batches(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[list[_Parsed]]:
@@ -229,7 +241,7 @@ class LibraryService:
         # The entries first (new ones in one insert), then the reviews, which the entries make eligible.
         results: dict[int, RowResult] = {}
         new: dict[UUID, ShelfEntry] = {}
-        now = self._deps.clock.now()
+        now = self._clock.now()
         read_ids: Iterator[UUID] = iter(uuid4, None)
         for line, row, book, _match, _notes in found:
             entry = entries.get(book.id)
@@ -312,7 +324,7 @@ class LibraryService:
 
     async def _create(self, uow: UnitOfWork, run: _Run, row: LibraryRow, *, isbn_taken: bool) -> Book:
         """The reader's own new book: unpublished and not for sale (like POST /books from a reader)."""
-        now = self._deps.clock.now()
+        now = self._clock.now()
         book = Book(
             id=uuid4(),
             title=row.title,
@@ -339,15 +351,29 @@ class LibraryService:
         review = reviews.get(book_id)
         if review is not None and review.rating == row.rating and review.text == row.review:
             return False
-        now = self._deps.clock.now()
+        now = self._clock.now()
         book = await locked_book(uow, book_id)
         if review is None:
             reviews[book_id] = await create_review(
-                self._deps, uow, run.user, book, rating=row.rating, text=row.review, now=now
+                uow,
+                run.user,
+                book,
+                rating=row.rating,
+                text=row.review,
+                now=now,
+                require_verified_email=self._require_verified,
             )
         else:
             await revise_review(
-                self._deps, uow, run.user, book, review, rating=row.rating, text=row.review, set_text=True, now=now
+                uow,
+                run.user,
+                book,
+                review,
+                rating=row.rating,
+                text=row.review,
+                set_text=True,
+                now=now,
+                require_verified_email=self._require_verified,
             )
         run.rated.add(book_id)
         return True
@@ -366,7 +392,7 @@ def _parse(reader: LibraryReader, line: int, cells: list[str] | None, error: str
 EXPORT_PAGE = 100
 
 
-async def export_goodreads(deps: Deps, user_id: UUID) -> AsyncIterator[str]:
+async def export_goodreads(uow_factory: UowFactory, user_id: UUID) -> AsyncIterator[str]:
     """The reader's shelf as a Goodreads export, one CSV line at a time, a page of entries per short read."""
     out = _Line()
     writer = csv.writer(out, lineterminator="\n")
@@ -374,7 +400,7 @@ async def export_goodreads(deps: Deps, user_id: UUID) -> AsyncIterator[str]:
     yield out.take()
     offset = 0
     while True:
-        async with deps.uow(read_only=True) as uow:
+        async with uow_factory(read_only=True) as uow:
             items, _total = await uow.shelf.page(
                 user_id, status=None, sort=ShelfSort.ADDED, limit=EXPORT_PAGE, offset=offset
             )

@@ -33,7 +33,7 @@ class UnitOfWork(Protocol):
     def reviews(self) -> ReviewRepository: ...
     @property
     def purchases(self) -> PurchaseHistory: ...
-    # reading journal (issue 18)
+    # reading journal
     @property
     def goals(self) -> GoalRepository: ...
     @property
@@ -56,7 +56,7 @@ class UnitOfWork(Protocol):
     @property
     def genres(self) -> GenreRepository: ...
 
-    # readers' activity and review history (issue 17)
+    # readers' activity and review history
     @property
     def activity(self) -> ActivityRepository: ...
     @property

@@ -3,10 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.deps import Deps
 from application.ports.catalog import books_changed
+from application.ports.clock import Clock
 from application.ports.shelf import ReviewItem
-from application.ports.uow import UnitOfWork
+from application.ports.uow import UnitOfWork, UowFactory
 from application.reviews.writing import locked_book, revise_review, writer
 from domain.catalog import Book
 from domain.errors import NotFound
@@ -45,15 +45,16 @@ async def _locked(uow: UnitOfWork, review_id: UUID) -> tuple[Review, Book]:
 class ReviseReviewHandler:
     """The author changes the rating or the text; the book's figures follow."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._require_verified_email = require_verified_email
 
     async def __call__(self, cmd: ReviseReview) -> ReviewItem:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user = await writer(uow, cmd.user_id)
             review, book = await _locked(uow, cmd.review_id)
             await revise_review(
-                self._deps,
                 uow,
                 user,
                 book,
@@ -61,7 +62,8 @@ class ReviseReviewHandler:
                 rating=cmd.rating,
                 text=cmd.text,
                 set_text=cmd.set_text,
-                now=self._deps.clock.now(),
+                now=self._clock.now(),
+                require_verified_email=self._require_verified_email,
             )
             uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()
@@ -71,13 +73,14 @@ class ReviseReviewHandler:
 class DeleteReviewHandler:
     """Soft-deletes a review (author, moderator or admin) and takes its rating off the book."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: DeleteReview) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             review, book = await _locked(uow, cmd.review_id)
-            review.delete(by=cmd.user_id, moderator=cmd.moderator, now=self._deps.clock.now())
+            review.delete(by=cmd.user_id, moderator=cmd.moderator, now=self._clock.now())
             book.remove_rating(review.rating)
             await uow.reviews.update(review)
             uow.track(review)  # ReviewDeleted: the deleter's activity

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.catalog.visibility import visible_book
-from application.deps import Deps
 from application.ports.catalog import books_changed
+from application.ports.clock import Clock
 from application.ports.shelf import ReviewItem
+from application.ports.uow import UowFactory
 from application.reviews.writing import create_review, writer
 from domain.events import BooksChanged
 
@@ -22,15 +23,23 @@ class CreateReview:
 class CreateReviewHandler:
     """Writes the caller's one live review of a book and counts its rating on the book."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._require_verified_email = require_verified_email
 
     async def __call__(self, cmd: CreateReview) -> ReviewItem:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             user = await writer(uow, cmd.user_id)
             book = await visible_book(uow, cmd.book_id, user.id, lock=True)
             review = await create_review(
-                self._deps, uow, user, book, rating=cmd.rating, text=cmd.text, now=self._deps.clock.now()
+                uow,
+                user,
+                book,
+                rating=cmd.rating,
+                text=cmd.text,
+                now=self._clock.now(),
+                require_verified_email=self._require_verified_email,
             )
             uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.deps import Deps
+from application.ports.clock import Clock
 from application.ports.shelf import ReviewItem, ReviewSort
+from application.ports.uow import UowFactory
 from application.reviews.change_review import DeleteReview, DeleteReviewHandler, ReviseReview, ReviseReviewHandler
 from application.reviews.create_review import CreateReview, CreateReviewHandler
 from domain.book_policy import BookPolicy, Viewer
@@ -26,17 +27,20 @@ class PublicProfile:
 
 
 class ReviewsService:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
+        self._uow = uow
+        self._create = CreateReviewHandler(uow=uow, clock=clock, require_verified_email=require_verified_email)
+        self._revise = ReviseReviewHandler(uow=uow, clock=clock, require_verified_email=require_verified_email)
+        self._delete = DeleteReviewHandler(uow=uow, clock=clock)
 
     async def create(self, cmd: CreateReview) -> ReviewItem:
-        return await CreateReviewHandler(self._deps)(cmd)
+        return await self._create(cmd)
 
     async def revise(self, cmd: ReviseReview) -> ReviewItem:
-        return await ReviseReviewHandler(self._deps)(cmd)
+        return await self._revise(cmd)
 
     async def delete(self, cmd: DeleteReview) -> None:
-        await DeleteReviewHandler(self._deps)(cmd)
+        await self._delete(cmd)
 
     async def of_book(
         self,
@@ -47,16 +51,16 @@ class ReviewsService:
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[Sequence[ReviewItem], int]:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             BookPolicy.ensure_visible(await uow.books.get(book_id), viewer)  # unpublished: its readers only
             return await uow.reviews.of_book(book_id, sort=sort, limit=limit, offset=offset)
 
     async def of_user(self, user_id: UUID, *, limit: int = 20, offset: int = 0) -> tuple[Sequence[ReviewItem], int]:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.reviews.of_user(user_id, limit=limit, offset=offset)
 
     async def profile(self, user_id: UUID) -> PublicProfile:
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(user_id)
             if user is None:
                 raise NotFound("user")

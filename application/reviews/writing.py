@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from application.deps import Deps
 from application.ports.uow import UnitOfWork
 from domain.catalog import Book
 from domain.errors import NotFound
@@ -32,7 +31,14 @@ async def locked_book(uow: UnitOfWork, book_id: UUID) -> Book:
 
 
 async def create_review(
-    deps: Deps, uow: UnitOfWork, user: User, book: Book, *, rating: int, text: str | None, now: datetime
+    uow: UnitOfWork,
+    user: User,
+    book: Book,
+    *,
+    rating: int,
+    text: str | None,
+    now: datetime,
+    require_verified_email: bool,
 ) -> Review:
     """`book` must be locked by this unit of work."""
     if await uow.reviews.get_live(user.id, book.id) is not None:
@@ -41,7 +47,7 @@ async def create_review(
         user,
         bought=await uow.purchases.has_bought(user.id, book.id),
         shelf_entry=await uow.shelf.get(user.id, book.id),
-        require_verified_email=deps.policy.require_verified_email,
+        require_verified_email=require_verified_email,
     )
     review = Review.write(
         uuid4(), book_id=book.id, user_id=user.id, rating=rating, text=text, verified_purchase=verified, now=now
@@ -54,7 +60,6 @@ async def create_review(
 
 
 async def revise_review(
-    deps: Deps,
     uow: UnitOfWork,
     user: User,
     book: Book,
@@ -64,10 +69,11 @@ async def revise_review(
     text: str | None,
     set_text: bool,
     now: datetime,
+    require_verified_email: bool,
 ) -> None:
     """`book` must be locked by this unit of work and `review` read after taking that lock."""
     review.ensure_owner(user.id)
-    user.ensure_verified(required=deps.policy.require_verified_email)
+    user.ensure_verified(required=require_verified_email)
     old = review.rating
     review.revise(by=user.id, rating=rating, text=text, set_text=set_text, now=now)
     await uow.reviews.update(review)

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from application.catalog.visibility import visible_book
-from application.deps import Deps
+from application.ports.clock import Clock
 from application.ports.shelf import ShelfItem
+from application.ports.uow import UowFactory
 from domain.shelf import ShelfEntry, ShelfStatus
 
 
@@ -19,15 +20,16 @@ class AddToShelf:
 class AddToShelfHandler:
     """Puts a book on the reader's shelf (the wishlist is this with status WISHLIST)."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
 
     async def __call__(self, cmd: AddToShelf) -> ShelfItem:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             book = await visible_book(uow, cmd.book_id, cmd.user_id)
             owned = await uow.purchases.has_bought(cmd.user_id, cmd.book_id)
             entry = ShelfEntry.place(
-                cmd.user_id, cmd.book_id, cmd.status, now=self._deps.clock.now(), read_id=uuid4(), owned=owned
+                cmd.user_id, cmd.book_id, cmd.status, now=self._clock.now(), read_id=uuid4(), owned=owned
             )
             await uow.shelf.add(entry)
             uow.track(entry)  # BookShelved: the reader's activity

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.deps import Deps
+from application.ports.uow import UowFactory
 from domain.errors import NotFound
 from domain.shelf import ShelfStatus
 
@@ -19,11 +19,11 @@ class RemoveFromShelf:
 class RemoveFromShelfHandler:
     """Takes a book off the reader's shelf. Their review, being public, stays."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory) -> None:
+        self._uow = uow
 
     async def __call__(self, cmd: RemoveFromShelf) -> None:
-        async with self._deps.uow() as uow:
+        async with self._uow() as uow:
             entry = await uow.shelf.get(cmd.user_id, cmd.book_id)
             if entry is None or (cmd.only_status is not None and entry.status is not cmd.only_status):
                 raise NotFound("shelf entry")

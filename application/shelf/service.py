@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.deps import Deps
+from application.ports.clock import Clock
 from application.ports.shelf import ShelfItem, ShelfSort
+from application.ports.uow import UowFactory
 from application.shelf.add_to_shelf import AddToShelf, AddToShelfHandler
 from application.shelf.remove_from_shelf import RemoveFromShelf, RemoveFromShelfHandler
 from application.shelf.update_entry import UpdateShelfEntry, UpdateShelfEntryHandler
@@ -14,17 +15,20 @@ from domain.shelf import ShelfStatus
 
 
 class ShelfService:
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
+        self._uow = uow
+        self._add = AddToShelfHandler(uow=uow, clock=clock)
+        self._update = UpdateShelfEntryHandler(uow=uow, clock=clock, require_verified_email=require_verified_email)
+        self._remove = RemoveFromShelfHandler(uow=uow)
 
     async def add(self, cmd: AddToShelf) -> ShelfItem:
-        return await AddToShelfHandler(self._deps)(cmd)
+        return await self._add(cmd)
 
     async def update(self, cmd: UpdateShelfEntry) -> ShelfItem:
-        return await UpdateShelfEntryHandler(self._deps)(cmd)
+        return await self._update(cmd)
 
     async def remove(self, cmd: RemoveFromShelf) -> None:
-        await RemoveFromShelfHandler(self._deps)(cmd)
+        await self._remove(cmd)
 
     async def page(
         self,
@@ -36,5 +40,5 @@ class ShelfService:
         offset: int = 0,
     ) -> tuple[Sequence[ShelfItem], int]:
         """The reader's entries (last changed first unless sorted otherwise), each with its book and review."""
-        async with self._deps.uow(read_only=True) as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.shelf.page(user_id, status=status, sort=sort, limit=limit, offset=offset)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from application.deps import Deps
 from application.ports.catalog import books_changed
+from application.ports.clock import Clock
 from application.ports.shelf import ShelfItem
+from application.ports.uow import UowFactory
 from application.reviews.writing import create_review, locked_book, revise_review, writer
 from domain.errors import InvalidField, NotFound
 from domain.events import BooksChanged
@@ -29,12 +30,14 @@ class UpdateShelfEntry:
 class UpdateShelfEntryHandler:
     """Moves an entry and/or writes the reader's review of that book: the same review as POST /reviews."""
 
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._require_verified_email = require_verified_email
 
     async def __call__(self, cmd: UpdateShelfEntry) -> ShelfItem:
-        now = self._deps.clock.now()
-        async with self._deps.uow() as uow:
+        now = self._clock.now()
+        async with self._uow() as uow:
             user = await writer(uow, cmd.user_id)
             # A review changes the book's figures: lock the book before anything else (fixed lock order).
             book = await locked_book(uow, cmd.book_id) if cmd.touches_review else await uow.books.get(cmd.book_id)
@@ -53,10 +56,17 @@ class UpdateShelfEntryHandler:
                     if cmd.rating is None:
                         raise InvalidField("rating", "a review needs a rating")
                     text = cmd.review_text if cmd.set_text else None
-                    review = await create_review(self._deps, uow, user, book, rating=cmd.rating, text=text, now=now)
+                    review = await create_review(
+                        uow,
+                        user,
+                        book,
+                        rating=cmd.rating,
+                        text=text,
+                        now=now,
+                        require_verified_email=self._require_verified_email,
+                    )
                 else:
                     await revise_review(
-                        self._deps,
                         uow,
                         user,
                         book,
@@ -65,6 +75,7 @@ class UpdateShelfEntryHandler:
                         text=cmd.review_text,
                         set_text=cmd.set_text,
                         now=now,
+                        require_verified_email=self._require_verified_email,
                     )
                 uow.record(BooksChanged(books_changed([book.id])))  # ratings
             await uow.commit()

@@ -90,7 +90,7 @@ def api_routes() -> list[Any]:
         WorkerStatusController,
         # CSV import
         ImportController,
-        # readers' activity and review history (issue 17)
+        # readers' activity and review history
         *ACTIVITY_ROUTES,
     ]
 

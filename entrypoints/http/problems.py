@@ -168,7 +168,7 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
 
 
 def _dependency_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    """The one mapping of a dependency's failure: 503 with Retry-After, never a 500 (issue 15)."""
+    """The one mapping of a dependency's failure: 503 with Retry-After, never a 500."""
     log.warning("dependency unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     return _domain_error(request, Unavailable())
 

@@ -80,7 +80,7 @@ class EmbeddedWorker:
         self._publisher.accepting = True
         # The broker lives in this process: what an earlier process handed to its own died with it.
         try:
-            await services.mail.relay_all(stale_before=services.deps.clock.now())
+            await services.mail.relay_all(stale_before=services.clock.now())
         except Exception as exc:  # the timer tries again
             log.warning("outbox recovery at start failed: %s: %s", type(exc).__name__, exc)
         self._timer = asyncio.create_task(relay_forever(services.mail, interval=services.settings.relay_interval))

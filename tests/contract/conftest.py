@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from entrypoints.bootstrap import Services, bootstrap
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -26,7 +25,7 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
 async def backend(store_url: str | None, tmp_path: Path) -> AsyncIterator[Services]:
     """The services on the fakes, on SQLite or on PostgreSQL."""
     if store_url is None:
-        wired = bootstrap(make_settings(tmp_path / "var"), uow=MemoryUowFactory(handlers=event_handlers()))
+        wired = fake_services(make_settings(tmp_path / "var"))
     else:
         wired = bootstrap(make_settings(tmp_path / "var", database_url=store_url))
     yield wired

@@ -28,14 +28,14 @@ _NOT_WRITTEN = {"events", "rating_counts"}
 
 async def _stored(backend: Services, *books: Book) -> dict[UUID, Book]:
     """The books as read back, by id, in a transaction of their own."""
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         return {book.id: book for book in await uow.books.get_many([book.id for book in books])}
 
 
 async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backend: Services) -> None:
     dune = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(3))
     await add_book(backend, title="Emma", author="Jane Austen")
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         repo = uow.book_import
         assert await repo.ids_by_isbn([isbn13(3), isbn13(4), isbn13(3)]) == {isbn13(3): dune.id}
         assert await repo.ids_by_isbn([]) == {}
@@ -45,7 +45,7 @@ async def test_books_are_found_by_isbn_and_by_title_and_author_in_any_case(backe
 
 
 async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Services) -> None:
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         genres = await uow.book_import.genres(["Science Fiction"], now=T0)
         full = a_book(
             id=uuid7(),
@@ -74,7 +74,7 @@ async def test_inserted_books_read_back_whole_with_genre_and_tags(backend: Servi
 async def test_prices_read_back_exactly_across_the_columns_range(backend: Services) -> None:
     amounts = ["0.00", "0.01", "0.10", "9.99", "10.00", "1234.50", "10000.00", "9999999999.99"]
     priced = [a_book(id=uuid7(), title=f"Priced {n}", author="Anyone", price=a) for n, a in enumerate(amounts)]
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.book_import.insert(priced)
         await uow.commit()
     found = await _stored(backend, *priced)
@@ -85,7 +85,7 @@ async def test_updated_books_keep_every_change_and_only_those(backend: Services)
     first = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(31), tags=["old"], stock=0)
     second = await add_book(backend, title="Emma", author="Jane Austen", pages=474)
     later = T0 + timedelta(days=1)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         genre = (await uow.book_import.genres(["Poetry"], now=later))["poetry"]
         books = {book.id: book for book in await uow.books.get_many([first.id, second.id], lock=True)}
         dune, emma = books[first.id], books[second.id]
@@ -106,7 +106,7 @@ async def test_updated_books_keep_every_change_and_only_those(backend: Services)
 
 async def test_an_update_to_a_genre_deleted_meanwhile_is_a_conflict(backend: Services) -> None:
     book = await add_book(backend, title="Dune", author="Frank Herbert", isbn=isbn13(41))
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         (found,) = await uow.books.get_many([book.id], lock=True)
         found.genre = Genre(uuid7(), "Gone", "gone")  # found by an earlier lookup, deleted since
         with pytest.raises(ImportConflict):
@@ -116,7 +116,7 @@ async def test_an_update_to_a_genre_deleted_meanwhile_is_a_conflict(backend: Ser
 
 async def test_a_new_book_of_a_genre_deleted_meanwhile_is_a_conflict_and_writes_nothing(backend: Services) -> None:
     orphan = a_book(id=uuid7(), title="Dune", author="Frank Herbert", genre=Genre(uuid7(), "Gone", "gone"))
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         with pytest.raises(ImportConflict):
             await uow.book_import.insert([orphan])
     assert await _stored(backend, orphan) == {}
@@ -126,8 +126,8 @@ async def test_an_isbn_taken_meanwhile_is_a_conflict_and_writes_nothing(backend:
     await add_book(backend, title="First", author="X", isbn=isbn13(21))
     later = a_book(id=uuid7(), title="Second", author="Y", isbn=isbn13(21), tags=["new"])
     fine = a_book(id=uuid7(), title="Third", author="Z")
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         with pytest.raises(ImportConflict):
             await uow.book_import.insert([fine, later])
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         assert await uow.books.get_many([fine.id, later.id]) == []

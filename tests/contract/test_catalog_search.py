@@ -12,8 +12,7 @@ from tests.support.builders import a_book, add_books
 
 
 def reads_of(services: Services) -> CatalogReads:
-    assert services.deps.catalog_reads is not None
-    return services.deps.catalog_reads
+    return services.catalog.reads
 
 
 async def search(services: Services, q: str, **fields: object) -> tuple[list[str], int]:

@@ -31,7 +31,7 @@ async def test_an_import_and_an_admin_give_the_same_name_the_same_slug(backend: 
 async def _stored(backend: Services, name: str, slug: str) -> Genre:
     """A genre as an older release left it, with the slug of an old rule."""
     genre = Genre(uuid4(), name, slug)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.genres.add(genre)
         await uow.commit()
     return genre

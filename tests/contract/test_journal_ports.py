@@ -58,7 +58,7 @@ async def _generate(backend: Services, seed: int, *, books: int = 40) -> Generat
         entries.append(entry)
         if entry.read_count and rng.random() < 0.6:
             ratings[book.id] = rng.randint(1, 5)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         for entry in entries:
             await uow.shelf.add(entry)
         for book_id, stars in ratings.items():
@@ -102,7 +102,7 @@ def _reads(entry: ShelfEntry) -> list[tuple[object, ...]]:
 async def test_stats_equal_the_figures_computed_by_hand(backend: Services, seed: int) -> None:
     data = await _generate(backend, seed)
     await _generate(backend, seed + 100, books=10)  # another reader's reads never count
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         for year in (None, 2023, 2024, 2025, 2026, 2019):
             stats = await uow.journal.stats(data.user_id, Period.year(year), year=year)
             got = {
@@ -130,7 +130,7 @@ async def test_finished_books_are_each_listed_once_last_finished_first(backend: 
             if read.finished_on is not None and read.finished_on.year == 2025:
                 last[read.book_id] = max(last.get(read.book_id, read.finished_on), read.finished_on)
     expected = sorted(last, key=lambda b: (-last[b].toordinal(), str(b)))
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         books = await uow.journal.finished_books(data.user_id, Period.year(2025))
     assert [book.id for book in books] == expected
     assert all(book.title == data.books[book.id].title for book in books)
@@ -138,7 +138,7 @@ async def test_finished_books_are_each_listed_once_last_finished_first(backend: 
 
 async def test_an_entry_comes_back_with_its_reads_and_listings_come_without(backend: Services) -> None:
     data = await _generate(backend, 3, books=12)
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         for entry in data.entries:
             stored = await uow.shelf.get(data.user_id, entry.book_id)
             assert stored is not None
@@ -162,7 +162,7 @@ async def test_an_entry_comes_back_with_its_reads_and_listings_come_without(back
         assert (entry.read_count, entry.progress) == (generated.read_count, generated.progress)
         assert (item.book.title, item.book.genre) == (data.books[entry.book_id].title, data.books[entry.book_id].genre)
         assert (item.review.rating if item.review else None) == data.ratings.get(entry.book_id)
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         best, _ = await uow.shelf.page(data.user_id, status=None, sort=ShelfSort.RATING, limit=100, offset=0)
         beyond, total = await uow.shelf.page(data.user_id, status=None, sort=ShelfSort.RATING, limit=5, offset=100)
     stars = [item.review.rating if item.review else 0 for item in best]
@@ -174,17 +174,17 @@ async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entr
     user = await add_user(backend)
     [book] = await add_books(backend, a_book(pages=100))
     entry = ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=NOW, read_id=uuid4())
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.shelf.add(entry)
         await uow.commit()
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         stored = await uow.shelf.get(user.id, book.id, lock=True)
         assert stored is not None
         sneaked = ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=NOW, read_id=uuid4()).reads[0]
         stored.reads.append(sneaked)  # no domain check here: the store itself must refuse it
         with pytest.raises(ReadAlreadyOpen):
             await uow.shelf.update(stored)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         stored = await uow.shelf.get(user.id, book.id)
         assert stored is not None
         assert len(stored.reads) == 1
@@ -192,31 +192,31 @@ async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entr
         stored.move_to(ShelfStatus.COMPLETED, now=NOW, read_id=uuid4())
         await uow.shelf.update(stored)
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         done = await uow.shelf.get(user.id, book.id)
         assert done is not None
         assert (done.read_count, done.progress, done.reads[0].progress) == (1, None, Progress(40, 40.0, NOW))
     read_id = done.reads[0].id
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.shelf.delete(user.id, book.id)
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         assert await uow.shelf.of_read(read_id) is None
         assert await uow.journal.finished_count(user.id, Period()) == 0
 
 
 async def test_goals_are_one_per_user_and_year(backend: Services) -> None:
     user, other = await add_user(backend), await add_user(backend)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.goals.put(Goal.set(user.id, 2026, 10, existing=None, now=NOW))
         await uow.goals.put(Goal.set(other.id, 2026, 3, existing=None, now=NOW))
         await uow.commit()
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         goal = await uow.goals.get(user.id, 2026)
         assert goal is not None
         await uow.goals.put(Goal.set(user.id, 2026, 25, existing=goal, now=NOW + timedelta(days=1)))
         await uow.commit()
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         changed = await uow.goals.get(user.id, 2026)
         assert changed is not None
         assert (changed.target, changed.created_at, changed.updated_at) == (25, NOW, NOW + timedelta(days=1))
@@ -224,7 +224,7 @@ async def test_goals_are_one_per_user_and_year(backend: Services) -> None:
         assert await uow.goals.delete(user.id, 2026)
         assert not await uow.goals.delete(user.id, 2026)
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         kept = await uow.goals.get(other.id, 2026)
         assert kept is not None
         assert kept.target == 3

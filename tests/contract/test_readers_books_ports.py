@@ -89,7 +89,7 @@ async def test_books_by_isbn_title_and_author_and_orders(backend: Services) -> N
         a_book(title="Tide Tables II", author="Ann Reef"),
     )  # fmt: skip
     await record_purchase(backend, owner.id, other.id)
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         found = await uow.books.by_isbn("9780306406157")
         assert found is not None
         assert (found.id, found.added_by, found.published, found.price) == (mine.id, mine.added_by, False, None)
@@ -115,11 +115,11 @@ async def test_activity_pages_newest_first_by_kind_and_goes_with_its_book_and_ac
         _entry(reader, ActivityKind.SHELVED, 2, book.id),  # same time: the later recorded comes first
         _entry(other, ActivityKind.SHELVED, 3, book.id),
     ]
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         for entry in entries:
             await uow.activity.add(entry)
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         items, total = await uow.activity.page(reader.id, kind=None, limit=2, offset=0)
         assert total == 3
         assert [i.entry.id for i in items] == [entries[2].id, entries[1].id]
@@ -127,11 +127,11 @@ async def test_activity_pages_newest_first_by_kind_and_goes_with_its_book_and_ac
         assert items[0].entry.detail == {"n": 2}
         shelved, total = await uow.activity.page(reader.id, kind=ActivityKind.SHELVED, limit=10, offset=1)
         assert ([i.entry.id for i in shelved], total) == ([entries[0].id], 2)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.books.delete(book.id)
         await uow.users.delete(reader.id)
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         assert (await uow.activity.page(reader.id, kind=None, limit=10, offset=0))[1] == 0
         (left,), _ = await uow.activity.page(other.id, kind=None, limit=10, offset=0)
         assert left.book is None  # the entry stays, without the deleted book
@@ -143,12 +143,12 @@ async def test_review_history_is_oldest_first(backend: Services) -> None:
     reader = await add_user(backend)
     (book,) = await add_books(backend, a_book())
     review = _review(reader.id, book.id)
-    async with backend.deps.uow() as uow:
+    async with backend.uow() as uow:
         await uow.reviews.add(review)
         await uow.review_history.add(ReviewVersion(review.id, 4, "later", T0 + timedelta(minutes=5)))
         await uow.review_history.add(ReviewVersion(review.id, 2, None, T0))
         await uow.commit()
-    async with backend.deps.uow(read_only=True) as uow:
+    async with backend.uow(read_only=True) as uow:
         found = await uow.review_history.of_review(review.id)
     assert [(v.rating, v.text, v.replaced_at) for v in found] == [
         (2, None, T0),

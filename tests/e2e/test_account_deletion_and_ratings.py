@@ -29,7 +29,7 @@ async def test_deleting_a_reviewer_updates_the_book_figures(client: Client, serv
     gone = await client.request("DELETE", f"{API}/users/me", json={"password": PASSWORD}, headers=auth)
     assert gone.status_code == 204, gone.text
 
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         stored = await uow.books.get(book.id)
     assert stored is not None
     assert stored.review_count == 1

@@ -1,4 +1,4 @@
-"""Issue 20 over HTTP: `Location` on every 201, gzip, OPTIONS by the CORS rules, the docs assets, and the
+"""Over HTTP: `Location` on every 201, gzip, OPTIONS by the CORS rules, the docs assets, and the
 landing pages of the emailed links (CSRF-protected forms calling the same use cases as the API)."""
 
 from __future__ import annotations

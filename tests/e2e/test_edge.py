@@ -167,9 +167,9 @@ async def test_metrics_count_requests_by_route_template_not_raw_path(client: Cli
 
 async def test_metrics_report_pool_use_and_the_outbox_backlog(client: Client, services: Services) -> None:
     backlog = _samples((await client.get("/metrics")).text, "folio_outbox_backlog")
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         for n in range(2):
-            await queue_mail(uow, services.deps.clock, VERIFY_EMAIL, f"r{n}@example.com", {"token": "t"})
+            await queue_mail(uow, services.clock, VERIFY_EMAIL, f"r{n}@example.com", {"token": "t"})
         await uow.commit()
     text = (await client.get("/metrics")).text
     assert _samples(text, "folio_outbox_backlog") == [({}, backlog[0][1] + 2)]

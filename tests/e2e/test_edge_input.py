@@ -251,9 +251,9 @@ async def test_json_on_the_form_endpoint_is_415(client: Client) -> None:
 
 def ghost_token(services: Services, role: Role = Role.ADMIN) -> str:
     """A token signed with the real key, for a user id this database never had."""
-    now = services.deps.clock.now()
+    now = services.clock.now()
     claims = AccessClaims(uuid.uuid4(), role, uuid.uuid4().hex, uuid.uuid4(), now, now + timedelta(minutes=5))
-    return services.deps.access_tokens.issue(claims)
+    return services.credentials.access_tokens.issue(claims)
 
 
 async def test_a_token_for_no_user_is_401_on_users_me(client: Client, services: Services) -> None:

@@ -174,14 +174,14 @@ async def test_tokens_signed_with_another_key_or_expired_are_refused(client: Cli
     user = await register(client)
     principal = await services.identity.authenticate((await login(client, user["email"]))["access_token"])
     assert principal is not None
-    now = services.deps.clock.now()
+    now = services.clock.now()
     claims = AccessClaims(
         principal.user_id, Role.USER, uuid4().hex, principal.session_id, now, now + timedelta(minutes=5)
     )
-    other_key = JwtAccessTokens("another-secret-that-is-long-enough-0123456789", services.deps.clock).issue(claims)
+    other_key = JwtAccessTokens("another-secret-that-is-long-enough-0123456789", services.clock).issue(claims)
     assert await _me(client, other_key) == 401
     past = now - timedelta(hours=1)
-    expired = services.deps.access_tokens.issue(
+    expired = services.credentials.access_tokens.issue(
         AccessClaims(
             principal.user_id, Role.USER, uuid4().hex, principal.session_id, past, past + timedelta(minutes=15)
         )

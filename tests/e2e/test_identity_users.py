@@ -42,7 +42,7 @@ async def test_patch_me_changes_username_and_full_name(client: Client) -> None:
 
 async def _add_order(services: Services, user_id: str) -> UUID:
     order_id = uuid4()
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         assert isinstance(uow, SqlUnitOfWork)
         values = {"id": order_id, "user_id": UUID(user_id), "status": "PAID", "total": Decimal("12.50")}
         values |= {"currency": "USD", "created_at": datetime.now(UTC)}
@@ -61,7 +61,7 @@ async def test_delete_me_erases_the_account_and_keeps_orders_without_it(client: 
     assert (await client.get(f"{API}/users/me", headers=auth)).status_code == 401
     gone = await client.post(f"{API}/auth/login", json={"email": user["email"], "password": PASSWORD})
     assert_problem(gone, 401, "invalid-credentials")
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         assert isinstance(uow, SqlUnitOfWork)
         row = (await uow.connection.execute(select(orders.c.user_id).where(orders.c.id == order_id))).one()
     assert row.user_id is None

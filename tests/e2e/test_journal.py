@@ -164,7 +164,7 @@ async def test_bad_dates_pages_percentages_targets_and_sorts_are_422(client: Cli
     for pending, field in cases:
         problem = assert_problem(await pending, 422, "validation")
         assert field in [error["field"] for error in problem["errors"]], problem
-    # A missing target is a 422 too (how a missing field is named is the edge's rule, issue 15).
+    # A missing target is a 422 too (how a missing field is named is the edge's rule).
     assert_problem(await client.put(f"{API}/goals/2026", json={}, headers=auth), 422, "validation")
     [read] = (await client.get(reads, headers=auth)).json()["items"]
     future = await client.patch(f"{API}/reads/{read['id']}", json={"started_on": tomorrow}, headers=auth)

@@ -65,11 +65,9 @@ async def test_failed_mail_is_for_admins_only(client: AsyncTestClient[Any], serv
 
 async def _dead_letter(services: Services) -> UUID:
     """A mail whose delivery failed for good (as after its last attempt)."""
-    async with services.deps.uow() as uow:
-        message_id = await queue_mail(
-            uow, services.deps.clock, PASSWORD_RESET, "ada@example.com", SAMPLES[PASSWORD_RESET]
-        )
-        await uow.outbox.release(message_id, error="550 mailbox unavailable", failed_at=services.deps.clock.now())
+    async with services.uow() as uow:
+        message_id = await queue_mail(uow, services.clock, PASSWORD_RESET, "ada@example.com", SAMPLES[PASSWORD_RESET])
+        await uow.outbox.release(message_id, error="550 mailbox unavailable", failed_at=services.clock.now())
         await uow.commit()
     return message_id
 

@@ -127,7 +127,7 @@ async def test_erasing_the_account_removes_its_links(app: tuple[Services, Client
     user_id = first.json()["id"]
     _, admin = await admin_session(client, services)
     assert (await client.delete(f"{API}/admin/users/{user_id}", headers=admin)).status_code == 204
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         assert await uow.identities.get("github", str(github_id)) is None
     # The same GitHub person signing in again gets a new account.
     again = await sign_in(client, github)

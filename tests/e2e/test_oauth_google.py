@@ -175,7 +175,7 @@ async def test_an_unverified_email_is_refused(app: tuple[Services, Client], issu
         response = await sign_in(client, issuer, sub)
         assert response.status_code == 403, response.text
         assert response.json()["type"] == "/problems/email-not-verified"
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         assert not await uow.identities.of_user(existing["id"])
         _, total = await uow.users.search(q=None, role=None, is_active=None, limit=10, offset=0)
     assert total == 1
@@ -263,7 +263,7 @@ async def test_a_deactivated_account_stays_out(app: tuple[Services, Client], iss
     services, client = app
     user = await add_user(services, "sleeper", role=Role.USER)
     sub, _ = person(issuer, email=user.email)
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         stored = await uow.users.get(user.id, lock=True)
         assert stored is not None
         stored.deactivate()

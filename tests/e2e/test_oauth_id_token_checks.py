@@ -65,7 +65,7 @@ async def test_an_id_token_failing_a_check_is_a_provider_error(
     assert reason in caplog.text  # refused by that check, not by another
     assert response.status_code == 502, response.text
     assert response.json()["type"] == "/problems/provider-error"
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         _, total = await uow.users.search(q=None, role=None, is_active=None, limit=1, offset=0)
     assert total == 0
 

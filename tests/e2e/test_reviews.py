@@ -26,7 +26,7 @@ async def _finished(client: Client, auth: dict[str, str], book_id: object) -> No
 
 
 async def _figures(services: Services, book_id: Any) -> tuple[int, int, int, int, int]:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         book = await uow.books.get(book_id)
     assert book is not None
     return book.rating_counts
@@ -183,7 +183,7 @@ async def test_a_deleted_review_is_kept_and_can_be_written_again(client: Client,
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first["id"]
     assert await _figures(services, book.id) == (0, 0, 0, 1, 0)
-    async with services.deps.uow(read_only=True) as uow:  # the deleted one stays stored, for audit
+    async with services.uow(read_only=True) as uow:  # the deleted one stays stored, for audit
         assert isinstance(uow, SqlUnitOfWork)
         rows = (await uow.connection.execute(select(reviews.c.rating, reviews.c.deleted_at))).all()
     assert sorted((rating, deleted is None) for rating, deleted in rows) == [(1, False), (4, True)]

@@ -41,7 +41,7 @@ async def test_wishlist_start_finish_rate_shows_on_book_and_profile(client: Clie
     assert entry["book"]["review_count"] == 1
     assert entry["book"]["average_rating"] == 4.0
 
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         stored = await uow.books.get(book.id)
     assert stored is not None
     assert stored.rating_counts == (0, 0, 0, 1, 0)
@@ -159,7 +159,7 @@ async def test_deleting_a_book_takes_it_off_shelves_and_histories(client: Client
     await client.post(f"{API}/my-library/{book.id}", json={"status": "COMPLETED"}, headers=auth)
     await client.post(f"{API}/books/{book.id}/reviews", json={"rating": 3}, headers=auth)
     assert (await client.get(f"{API}/users/me/reviews", headers=auth)).json()["total"] == 1
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         await uow.books.delete(book.id)
         await uow.commit()
     assert (await client.get(f"{API}/my-library", headers=auth)).json()["total"] == 0

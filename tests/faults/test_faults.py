@@ -1,4 +1,4 @@
-"""Fault injection (issue 15): a real fleet (two `folio serve` with default workers, one `folio worker`) on a
+"""Fault injection: a real fleet (two `folio serve` with default workers, one `folio worker`) on a
 private PostgreSQL cluster (max_connections 40) and a private Valkey that the tests stop, start and
 starve; processes killed with SIGKILL. No 5xx but the contract's 503s (with Retry-After, answered
 within a bounded wait), nothing committed lost, and recovery without restarting Folio."""

@@ -28,10 +28,10 @@ async def test_a_second_writer_waits_for_the_admin_rows_and_then_sees_the_change
     await add_user(pg_services, role=Role.ADMIN)
 
     async def count_in_another_transaction() -> int:
-        async with pg_services.deps.uow() as uow:
+        async with pg_services.uow() as uow:
             return await uow.users.count_active_admins(lock=True)
 
-    async with pg_services.deps.uow() as uow:
+    async with pg_services.uow() as uow:
         assert await uow.users.count_active_admins(lock=True) == 2
         waiting = asyncio.create_task(count_in_another_transaction())
         await asyncio.sleep(0.3)

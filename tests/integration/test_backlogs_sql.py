@@ -11,7 +11,7 @@ from tests.support.mail import queue_committed
 
 
 async def test_outbox_counts_and_imports_in_progress_come_from_the_tables(services: Services) -> None:
-    uow = services.deps.uow
+    uow = services.uow
     assert isinstance(uow, SqlUowFactory)
     backlogs = SqlBacklogs(uow.engine)
     assert await backlogs.imports_in_progress(limit=10) == []
@@ -20,7 +20,7 @@ async def test_outbox_counts_and_imports_in_progress_come_from_the_tables(servic
     await queue_committed(services)
     first, second = uuid4(), uuid4()
     async with uow() as tx:
-        await tx.outbox.release(dead, error="550 no such user", failed_at=services.deps.clock.now())
+        await tx.outbox.release(dead, error="550 no such user", failed_at=services.clock.now())
         for import_id in (first, second):
             for seq in range(3):
                 await tx.import_files.add_chunk(import_id, seq, b"isbn,title\n")

@@ -36,8 +36,8 @@ async def two_apps(
 
 async def _sneak_price(services: Services, book_id: str, price: str) -> None:
     """Changes the row behind the use cases' back, so only a cache explains an old answer."""
-    assert isinstance(services.deps.uow, SqlUowFactory)
-    async with services.deps.uow.engine.begin() as conn:
+    assert isinstance(services.uow, SqlUowFactory)
+    async with services.uow.engine.begin() as conn:
         await conn.execute(update(books).where(books.c.id == book_id).values(price=price))
 
 

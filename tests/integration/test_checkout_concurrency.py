@@ -39,7 +39,7 @@ async def apis(pg_url: str, tmp_path: Path) -> AsyncIterator[list[str]]:
 
 
 async def _count(services: Services, query: Any) -> int:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         conn: Any = uow.connection  # the SQL unit of work's connection
         return int((await conn.execute(query)).scalar_one())
 
@@ -107,7 +107,7 @@ async def test_the_lock_reads_stock_fresh_not_what_the_transaction_saw_before(pg
     """The bug that oversold the peer: stock read before the row lock was trusted after it."""
     s = pg_services
     book = await add_book(s, stock=5)
-    async with s.deps.uow() as buyer_uow:
+    async with s.uow() as buyer_uow:
         before = await buyer_uow.books.get(book.id)
         assert before is not None
         assert before.stock == 5
@@ -118,10 +118,10 @@ async def test_the_lock_reads_stock_fresh_not_what_the_transaction_saw_before(pg
 
 async def _restock_without_book_lock(services: Services, book_id: Any, stock: int) -> None:
     # A stock change that forgets to lock the book first: the pre-booking rows' locks must still hold.
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         book = await uow.books.get(book_id)
         assert book is not None
-        book.set_stock(stock, now=services.deps.clock.now())
+        book.set_stock(stock, now=services.clock.now())
         await uow.books.update(book)
         await uow.commit()
 

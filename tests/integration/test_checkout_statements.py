@@ -86,7 +86,7 @@ async def test_a_checkout_is_one_transaction_and_a_pinned_number_of_statements(
     books = await add_books(s, *(a_book(stock=5) for _ in range(lines)))
     for book in books:
         await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
-    factory = s.deps.uow
+    factory = s.uow
     assert isinstance(factory, SqlUowFactory)
 
     with counting(factory.engine) as counts:

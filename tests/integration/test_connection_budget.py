@@ -1,4 +1,4 @@
-"""The connection budget and the one 503 for a dependency that cannot answer (issue 15), through the app."""
+"""The connection budget and the one 503 for a dependency that cannot answer, through the app."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ async def test_a_request_finding_no_free_connection_is_answered_503_with_retry_a
     headers = bearer_for(starved, user)
     async with AsyncTestClient(app=create_app(starved)) as http:
         assert (await http.get(f"{API}/users/me", headers=headers)).status_code == 200
-        async with starved.deps.uow():  # holds the process's only write connection
+        async with starved.uow():  # holds the process's only write connection
             started = time.monotonic()
             busy = await http.get(f"{API}/users/me", headers=headers)
             assert time.monotonic() - started < 3

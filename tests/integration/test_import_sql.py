@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from adapters.memory.uow import MemoryUowFactory
 from adapters.sql.engine import make_engine
 from adapters.sql.tables import books, genres, import_files
 from adapters.sql.uow import SqlUowFactory
@@ -21,10 +20,11 @@ from entrypoints.bootstrap import Services, bootstrap
 from tests.support.builders import add_book
 from tests.support.imports import HEADER, book_rows, import_bytes, isbn13
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 
 async def scalar(services: Services, query: object) -> int:
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     async with factory.engine.connect() as conn:
         value: int = (await conn.execute(query)).scalar_one()  # type: ignore[call-overload]
@@ -47,7 +47,7 @@ async def test_rows_create_update_and_fail_on_each_database(services: Services) 
     assert progress.status is ImportStatus.COMPLETED
     assert (progress.created, progress.updated, progress.failed_rows) == (2, 1, 3)
     assert [error.line for error in progress.errors] == [4, 5, 6]
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         ids = list((await uow.connection.execute(select(books.c.id))).scalars())  # type: ignore[attr-defined]
         found = {book.title: book for book in await uow.books.get_many(ids)}
     assert set(found) == {"Dune", "New Old", "Known", "Hyphens"}
@@ -149,7 +149,7 @@ async def _tangled(services: Services) -> tuple[tuple[int, int, int], list[tuple
     await add_book(services, title="Known", author="Someone", stock=1)
     progress = await import_bytes(services, _TANGLED.encode())
     assert progress.status is ImportStatus.COMPLETED
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         ids = await uow.book_import.ids_by_isbn([isbn13(2), isbn13(3)])
         keys = await uow.book_import.existing_keys(
             [(t, a) for t in ["old", "c", "f", "g", "h", "i"] for a in ["writer", "y", "r", "s"]]
@@ -164,7 +164,7 @@ async def test_writers_at_once_give_the_results_of_one_batch_after_the_other(db_
     """Batches of two rows that depend on each other: the same results as the in-memory fake, whose
     writers take turns."""
     services = bootstrap(make_settings(tmp_path / "sql", database_url=db_url, import_batch_size=2))
-    fake = bootstrap(make_settings(tmp_path / "fake", import_batch_size=2), uow=MemoryUowFactory(handlers={}))
+    fake = fake_services(make_settings(tmp_path / "fake", import_batch_size=2), handlers={})
     try:
         expected = await _tangled(fake)
         assert expected[0] == (6, 2, 3)

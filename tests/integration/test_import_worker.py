@@ -50,7 +50,7 @@ def csv_data(rows: int) -> bytes:
 
 async def count_books(services: Services) -> tuple[int, int]:
     """How many books, and how many distinct titles (equal unless something was duplicated)."""
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     async with factory.engine.connect() as conn:
         total = (await conn.execute(select(func.count()).select_from(books))).scalar_one()

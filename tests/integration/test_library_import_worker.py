@@ -87,7 +87,7 @@ async def run(
 
 
 async def table_counts(services: Services) -> dict[str, int]:
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     async with factory.engine.connect() as conn:
         return {

@@ -28,10 +28,10 @@ def _env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
 async def _dead_letter(sqlite_url: str, tmp_path: Path) -> UUID:
     services = bootstrap(make_settings(tmp_path / "var", database_url=sqlite_url))
     try:
-        async with services.deps.uow() as uow:
+        async with services.uow() as uow:
             data = SAMPLES[ORDER_CONFIRMATION]
-            message_id = await queue_mail(uow, services.deps.clock, ORDER_CONFIRMATION, "ada@example.com", data)
-            await uow.outbox.release(message_id, error="550 5.1.1 no such user", failed_at=services.deps.clock.now())
+            message_id = await queue_mail(uow, services.clock, ORDER_CONFIRMATION, "ada@example.com", data)
+            await uow.outbox.release(message_id, error="550 5.1.1 no such user", failed_at=services.clock.now())
             await uow.commit()
     finally:
         await services.aclose()

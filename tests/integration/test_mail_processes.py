@@ -75,8 +75,8 @@ CRASHING_API = textwrap.dedent(
 
     async def main():
         services = bootstrap(load_settings(), publisher=DiesBeforeHandingOn())
-        async with services.deps.uow() as uow:
-            message_id = await queue_mail(uow, services.deps.clock, "password-reset", "ada@example.com",
+        async with services.uow() as uow:
+            message_id = await queue_mail(uow, services.clock, "password-reset", "ada@example.com",
                                           {"username": "ada", "code": "314159"})
             print(message_id, flush=True)
             await uow.commit()
@@ -112,9 +112,9 @@ async def test_serve_and_worker_as_separate_processes_deliver_through_smtp(
     api: Services, env: dict[str, str], smtp_server: SmtpServer, tmp_path: Path, workers: list[FolioProcess]
 ) -> None:
     admin = await add_user(api, role=Role.ADMIN)
-    async with api.deps.uow() as uow:  # a dead letter for the admin to send again through the API
-        message_id = await queue_mail(uow, api.deps.clock, PASSWORD_RESET, "bob@example.com", SAMPLES[PASSWORD_RESET])
-        await uow.outbox.release(message_id, error="550 mailbox unavailable", failed_at=api.deps.clock.now())
+    async with api.uow() as uow:  # a dead letter for the admin to send again through the API
+        message_id = await queue_mail(uow, api.clock, PASSWORD_RESET, "bob@example.com", SAMPLES[PASSWORD_RESET])
+        await uow.outbox.release(message_id, error="550 mailbox unavailable", failed_at=api.clock.now())
         await uow.commit()
     port = free_port()
     workers.append(

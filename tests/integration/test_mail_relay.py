@@ -101,8 +101,8 @@ async def test_a_mail_committed_while_the_broker_is_down_is_delivered_once_it_is
 
 
 async def test_a_rolled_back_transaction_sends_nothing(stack: Stack) -> None:
-    async with stack.api.deps.uow() as uow:  # leaves without commit
-        message_id = await queue_mail(uow, stack.api.deps.clock, VERIFY_EMAIL, "ada@example.com", SAMPLES[VERIFY_EMAIL])
+    async with stack.api.uow() as uow:  # leaves without commit
+        message_id = await queue_mail(uow, stack.api.clock, VERIFY_EMAIL, "ada@example.com", SAMPLES[VERIFY_EMAIL])
     assert await stack.api.mail.get(message_id) is None
     await asyncio.sleep(3.5)  # a few relay sweeps: there is no row for them to find
     assert stack.smtp.mailbox.received() == []

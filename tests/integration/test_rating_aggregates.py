@@ -31,7 +31,7 @@ OPS = st.lists(
 
 
 async def _columns(services: Services, book_id: UUID) -> dict[str, Any]:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         assert isinstance(uow, SqlUnitOfWork)
         query = select(books.c.review_count, books.c.average_rating).where(books.c.id == book_id)
         return dict((await uow.connection.execute(query)).mappings().one())

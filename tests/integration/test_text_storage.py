@@ -19,7 +19,7 @@ from tests.unit.test_text_rule import storable
 async def test_any_text_the_rule_allows_round_trips_unchanged(services: Services, text: str) -> None:
     book = a_book(title=f"t{text}", author=f"a{text}", description=text, publisher=text[:300] or None)
     await add_books(services, book)
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         stored = await uow.books.get(book.id)
     assert stored is not None
     assert (stored.title, stored.author, stored.description, stored.publisher) == (

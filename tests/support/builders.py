@@ -36,7 +36,7 @@ def a_book(**fields: Any) -> Book:
 
 
 async def add_books(services: Services, *books: Book) -> list[Book]:
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         for book in books:
             await uow.books.add(book)
         await uow.commit()
@@ -50,7 +50,7 @@ async def add_book(services: Services, **fields: Any) -> Book:
 async def add_genre(services: Services, name: str) -> Genre:
     """Stores a genre straight into the `genres` table or memory store (no genre use case needed)."""
     genre = Genre(uuid4(), name, name.lower().replace(" ", "-"))
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         add = getattr(uow, "genres", None)
         assert add is not None, "this unit of work has no genre repository yet"
         await add.add(genre)
@@ -64,7 +64,7 @@ async def add_user(
     """Registers through the use case, then sets role and verification as an admin would."""
     name = name or f"user{next(_counter)}"
     user = await services.identity.register(Register(f"{name}@example.com", name, PASSWORD))
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         stored = await uow.users.get(user.id)
         assert stored is not None
         stored.role = role
@@ -75,7 +75,7 @@ async def add_user(
 
 
 async def set_user(services: Services, user_id: UUID, **fields: Any) -> None:
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         user = await uow.users.get(user_id)
         assert user is not None
         for key, value in fields.items():

@@ -23,17 +23,17 @@ from tests.support.http import API, session_for
 
 async def restock(services: Services, book_id: UUID, stock: int) -> Book:
     """Sets a book's stock in one transaction (the catalog's stock use case does the same)."""
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         book = await uow.books.get(book_id, lock=True)
         assert book is not None
-        book.set_stock(stock, now=services.deps.clock.now())
+        book.set_stock(stock, now=services.clock.now())
         await uow.books.update(book)
         await uow.commit()
     return book
 
 
 async def set_price(services: Services, book_id: UUID, price: Any) -> None:
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         book = await uow.books.get(book_id, lock=True)
         assert book is not None
         book.price = Money.of(price)
@@ -42,7 +42,7 @@ async def set_price(services: Services, book_id: UUID, price: Any) -> None:
 
 
 async def stock_of(services: Services, book_id: UUID) -> int:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         book = await uow.books.get(book_id)
     assert book is not None
     return book.stock
@@ -50,14 +50,14 @@ async def stock_of(services: Services, book_id: UUID) -> int:
 
 async def outbox(services: Services, kind: str | None = None) -> list[OutboxMessage]:
     """Every mail written to the outbox, sent or not (the app's embedded worker may have sent it already)."""
-    factory = services.deps.uow
+    factory = services.uow
     if isinstance(factory, SqlUowFactory):
         async with factory.engine.connect() as conn:
             ids = list((await conn.execute(select(outbox_table.c.id))).scalars())
     else:
         assert isinstance(factory, MemoryUowFactory)
         ids = list(factory.store.tables.get("outbox", {}))
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         found = [await uow.outbox.get(i) for i in ids]
     return [m for m in found if m is not None and (kind is None or m.kind == kind)]
 
@@ -80,7 +80,7 @@ async def put_in_cart(client: AsyncTestClient[Any], headers: dict[str, str], boo
 
 async def many_buyers(services: Services, count: int, *, prefix: str = "buyer") -> list[User]:
     """Verified users stored in one transaction (no password hashing: tests sign their tokens directly)."""
-    now = services.deps.clock.now()
+    now = services.clock.now()
     users = [
         User(
             uuid4(),
@@ -92,7 +92,7 @@ async def many_buyers(services: Services, count: int, *, prefix: str = "buyer") 
         )
         for n in range(count)
     ]
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         for user in users:
             await uow.users.add(user)
         await uow.commit()
@@ -101,5 +101,5 @@ async def many_buyers(services: Services, count: int, *, prefix: str = "buyer") 
 
 def bearer_for(services: Services, user: User) -> dict[str, str]:
     """An access token for `user`, signed with the test secret (valid in every API process using it)."""
-    token = sign_access(services.deps, user.id, user.role, uuid4(), services.deps.clock.now())
+    token = sign_access(services.credentials, user.id, user.role, uuid4(), services.clock.now())
     return {"Authorization": f"Bearer {token}"}

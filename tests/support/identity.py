@@ -16,7 +16,7 @@ from tests.support.http import session_for
 
 async def mails(services: Services, kind: str, to: str) -> list[OutboxMessage]:
     """Mails of `kind` to `to` in the outbox, delivered or not (a running worker may have sent them), oldest first."""
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         found = await uow.outbox.addressed_to(to, limit=10_000)
     return [m for m in found if m.kind == kind]
 

@@ -61,7 +61,7 @@ def write_csv(path: Path, count: int, *, seed: int = 7) -> Path:
 
 async def stored_books(services: Services) -> list[Book]:
     """Every book of services over the in-memory fakes, by title."""
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         books: list[Book] = sorted(uow.book_import._books.values(), key=lambda b: b.title)  # type: ignore[attr-defined]
     return books
 

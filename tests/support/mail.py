@@ -37,8 +37,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 async def queue_committed(services: Services, kind: str = PASSWORD_RESET, to: str = "ada@example.com") -> UUID:
     """Queues one mail in a committed transaction, as a use case would."""
-    async with services.deps.uow() as uow:
-        message_id = await queue_mail(uow, services.deps.clock, kind, to, SAMPLES[kind])
+    async with services.uow() as uow:
+        message_id = await queue_mail(uow, services.clock, kind, to, SAMPLES[kind])
         await uow.commit()
     return message_id
 

@@ -26,7 +26,7 @@ from tests.support.http import session_for
 
 async def record_purchase(services: Services, user_id: UUID, book_id: UUID, *, status: str = "CONFIRMED") -> None:
     """An order of one copy, written as the commerce capability would store it (no checkout needed)."""
-    async with services.deps.uow() as uow:
+    async with services.uow() as uow:
         if isinstance(uow, MemoryUnitOfWork):
             if status == "CONFIRMED":
                 uow.purchases.record(user_id, book_id)
@@ -104,7 +104,7 @@ async def stored_and_recomputed(
     services: Services, book_id: UUID
 ) -> tuple[tuple[int, int, int, int, int], tuple[int, int, int, int, int]]:
     """The book's stored rating counts, and the counts recomputed from its live reviews."""
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         book = await uow.books.get(book_id)
         items, total = await uow.reviews.of_book(book_id, sort=ReviewSort.NEWEST, limit=100, offset=0)
     assert book is not None

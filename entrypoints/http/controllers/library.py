@@ -80,7 +80,7 @@ class LibraryController(Controller):
         format: FromQuery[ExportFormat] = ExportFormat.GOODREADS,
     ) -> Stream:
         """The caller's shelf as a Goodreads export (its 24 columns), one row per shelf entry, streamed."""
-        lines: AsyncIterator[str] = export_goodreads(services.deps, principal.user_id)
+        lines: AsyncIterator[str] = export_goodreads(services.uow, principal.user_id)
         return Stream(
             lines,
             media_type="text/csv; charset=utf-8",

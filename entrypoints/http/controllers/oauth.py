@@ -34,7 +34,7 @@ def _binding_cookie(services: Services, value: str) -> Cookie:
         key=BINDING_COOKIE,
         value=value,
         path=_COOKIE_PATH,
-        max_age=services.deps.policy.oauth_state_ttl,
+        max_age=services.policy.oauth_state_ttl,
         httponly=True,
         samesite="lax",
         secure=services.settings.public_url.startswith("https://"),

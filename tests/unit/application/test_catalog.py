@@ -34,7 +34,7 @@ async def test_stock_from_zero_records_back_in_stock_once(memory_services: Servi
         seen.append(event)
 
     admin = await an_admin(memory_services)
-    memory_services.deps.uow._handlers = {BackInStock: [record]}  # type: ignore[attr-defined]
+    memory_services.uow._handlers = {BackInStock: [record]}  # type: ignore[attr-defined]
     book = await memory_services.catalog.create_book(CreateBook(admin, "T", "A", "5.00", stock=0))
     await memory_services.catalog.set_stock(SetStock(admin, book.id, 3))
     await memory_services.catalog.set_stock(SetStock(admin, book.id, 5))
@@ -102,5 +102,5 @@ async def test_cached_reads_follow_checkouts_and_reviews_of_their_book_only(memo
     assert (await s.catalog.get_book(sold.id)).rating_counts == (0, 0, 0, 1, 0)
     assert [b.review_count for b in (await s.catalog.list_books(ListBooks(sort="-rating")))[0]] == [1, 0]
     # The other book's entry was never touched: a hit, not a database read.
-    cached, _ = await s.deps.catalog_cache.read(book_scope(untouched.id), "detail", Book)
+    cached, _ = await s.catalog.cache.read(book_scope(untouched.id), "detail", Book)
     assert cached is not None

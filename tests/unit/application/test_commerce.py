@@ -15,10 +15,11 @@ from domain.catalog import InsufficientStock
 from domain.commerce import AlreadyPrebooked, BookInStock, CartEmpty, OrderStatus, PaymentFailed, PreBookingStatus
 from domain.errors import NotFound
 from domain.identity import EmailNotVerified
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from tests.support.builders import add_book, add_user
 from tests.support.clock import FakeClock
 from tests.support.commerce import outbox, restock, stock_of
+from tests.support.wiring import fake_services
 
 
 class CountingGateway:
@@ -79,11 +80,8 @@ async def test_a_declined_payment_keeps_a_failed_order_and_touches_nothing_else(
 ) -> None:
     from msgspec.structs import replace
 
-    from adapters.memory.uow import MemoryUowFactory
-    from application.events import event_handlers
-
     settings = replace(test_settings, payment_limit=Decimal("50.00"))
-    s = bootstrap(settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
+    s = fake_services(settings, clock=clock)
     user = await add_user(s)
     book = await add_book(s, price="30.00", stock=5)
     await s.commerce.add_to_cart(AddToCart(user.id, book.id, 2))
@@ -115,11 +113,9 @@ async def test_empty_cart_and_unverified_email_are_refused(memory_services: Serv
 async def test_the_same_idempotency_key_at_once_gives_one_order_and_one_charge(
     test_settings: object, clock: FakeClock
 ) -> None:
-    from adapters.memory.uow import MemoryUowFactory
-    from application.events import event_handlers
 
     gateway = CountingGateway()
-    s = bootstrap(test_settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock, payments=gateway)  # type: ignore[arg-type]
+    s = fake_services(test_settings, clock=clock, payments=gateway)  # type: ignore[arg-type]
     user = await add_user(s)
     book = await add_book(s, stock=10)
     await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
@@ -187,11 +183,8 @@ async def test_restock_notifies_each_waiting_user_once(memory_services: Services
 async def test_unverified_buyers_may_check_out_when_the_policy_allows(test_settings: object, clock: FakeClock) -> None:
     from msgspec.structs import replace
 
-    from adapters.memory.uow import MemoryUowFactory
-    from application.events import event_handlers
-
     settings = replace(test_settings, require_verified_email=False)
-    s = bootstrap(settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
+    s = fake_services(settings, clock=clock)
     user = await add_user(s, verified=False)
     book = await add_book(s, stock=1)
     await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1))

@@ -12,8 +12,6 @@ import pytest
 import application.imports.run as run_module
 import application.imports.writer as writer_module
 from adapters.memory.imports import MemoryBookImport
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from application.imports.start import StartImport
 from application.ports.uow import UnitOfWork
 from domain.catalog import BackInStock, Book
@@ -30,12 +28,13 @@ from domain.imports import (
 )
 from domain.money import Money
 from entrypoints import heap
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from entrypoints.settings import Settings
 from tests.support.builders import add_book
 from tests.support.clock import FakeClock
 from tests.support.imports import FailingWrites, import_bytes, isbn13, stored_books, stream
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 
 async def test_good_bad_duplicate_and_updating_rows_are_counted_and_reported_by_line(
@@ -132,12 +131,12 @@ async def test_a_file_without_the_required_header_or_not_utf8_is_refused(
 ) -> None:
     with pytest.raises(InvalidField, match=match):
         await memory_services.imports.start(StartImport("x.csv", stream(data)), enqueue=False)
-    async with memory_services.deps.uow(read_only=True) as uow:
+    async with memory_services.uow(read_only=True) as uow:
         assert not uow.table("import_files")  # type: ignore[attr-defined]
 
 
 async def test_a_file_over_the_limit_is_refused_while_it_streams(memory_services: Services) -> None:
-    limit = memory_services.deps.policy.import_max_bytes
+    limit = memory_services.policy.import_max_bytes
     sent = 0
 
     async def endless() -> AsyncIterator[bytes]:
@@ -209,7 +208,7 @@ async def test_stock_going_from_zero_emits_back_in_stock_in_the_batch_transactio
     async def record(uow: UnitOfWork, event: DomainEvent) -> None:
         seen.append(event)
 
-    services = bootstrap(test_settings, uow=MemoryUowFactory(handlers={BackInStock: [record]}), clock=clock)
+    services = fake_services(test_settings, clock=clock, handlers={BackInStock: [record]})
     empty = await add_book(services, title="Gone", author="X", isbn=isbn13(5), stock=0)
     stocked = await add_book(services, title="Here", author="X", isbn=isbn13(6), stock=2)
     data = f"title,author,price,isbn,stock\nGone,X,1.00,{isbn13(5)},3\nHere,X,1.00,{isbn13(6)},9\n".encode()
@@ -234,9 +233,8 @@ async def test_a_running_import_whose_worker_stopped_reads_as_failed(
     started = await memory_services.imports.start(StartImport("s.csv", stream(b"title,author,price\n")), enqueue=False)
     progress = await memory_services.imports.get(started.id)
     progress.start(clock.now())
-    assert memory_services.deps.import_progress is not None
-    await memory_services.deps.import_progress.save(progress)
-    clock.advance(seconds=memory_services.deps.policy.import_lease_seconds - 1)
+    await memory_services.imports.progress.save(progress)
+    clock.advance(seconds=memory_services.policy.import_lease_seconds - 1)
     assert (await memory_services.imports.get(started.id)).status is ImportStatus.RUNNING
     clock.advance(seconds=2)
     seen = await memory_services.imports.get(started.id)
@@ -247,13 +245,13 @@ async def test_a_running_import_whose_worker_stopped_reads_as_failed(
     final = await memory_services.imports.run(started.id)
     assert final is not None
     assert final.status is ImportStatus.FAILED
-    async with memory_services.deps.uow(read_only=True) as uow:
+    async with memory_services.uow(read_only=True) as uow:
         assert not uow.table("import_files")  # type: ignore[attr-defined]
 
 
 async def test_the_uploaded_file_is_removed_after_the_import(memory_services: Services, tmp_path: Path) -> None:
     await import_bytes(memory_services, b"title,author,price\nA,B,1.00\n")
-    async with memory_services.deps.uow(read_only=True) as uow:
+    async with memory_services.uow(read_only=True) as uow:
         assert not uow.table("import_files")  # type: ignore[attr-defined]
 
 
@@ -263,9 +261,8 @@ async def test_the_uploaded_file_is_removed_after_the_import(memory_services: Se
 @pytest.fixture
 async def small_batches(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Services]:
     """Batches of 3 rows, so that a short file runs through the pipeline many times."""
-    services = bootstrap(
+    services = fake_services(
         make_settings(tmp_path / "var", import_batch_size=3),
-        uow=MemoryUowFactory(handlers=event_handlers()),
         clock=clock,
     )
     yield services
@@ -352,7 +349,7 @@ async def test_the_reader_stays_at_most_a_batch_ahead_of_a_slow_writer(
     assert progress.created == 30
     assert max(ahead) > 3  # the next batch was read while this one was written
     # those being written, one waiting for a lane, those queued and the one being read
-    assert max(ahead) <= 3 * (small_batches.deps.policy.import_lanes + run_module.AHEAD + 2)
+    assert max(ahead) <= 3 * (small_batches.policy.import_lanes + run_module.AHEAD + 2)
 
 
 def _failing_inserts(

@@ -16,14 +16,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.memory.imports import MemoryBookImport
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from domain.imports import ImportConflict
-from entrypoints.bootstrap import bootstrap
 from tests.support.builders import add_book
 from tests.support.clock import FakeClock
 from tests.support.imports import FailingWrites, import_bytes, isbn13, stored_books
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 # Few titles, authors and ISBNs, so that rows collide across batches: renames, duplicates and shared
 # ISBNs. Without either half of the ordering guard (waiting for earlier batches before a rename, and
@@ -50,11 +48,8 @@ conflicts = st.sets(st.integers(1, 10), max_size=2)  # a batch may lose twice; a
 
 async def _outcome(existing: list[tuple[str, str]], csv: str, *, lanes: int, on_calls: set[int]) -> object:
     with tempfile.TemporaryDirectory() as tmp:
-        services = bootstrap(
-            make_settings(Path(tmp) / "var", import_batch_size=3, import_lanes=lanes),
-            uow=MemoryUowFactory(handlers=event_handlers()),
-            clock=FakeClock(),
-        )
+        settings = make_settings(Path(tmp) / "var", import_batch_size=3, import_lanes=lanes)
+        services = fake_services(settings, clock=FakeClock())
         try:
             for n, (title, author) in enumerate(existing):
                 await add_book(services, title=title, author=author, isbn=ISBNS[n], price="2.00")

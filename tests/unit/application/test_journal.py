@@ -8,7 +8,6 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.memory.uow import MemoryUowFactory
 from application.commerce.cart import AddToCart
 from application.commerce.checkout import Checkout
 from application.events import event_handlers
@@ -21,10 +20,11 @@ from domain.errors import InvalidField, NotFound
 from domain.events import DomainEvent
 from domain.journal import GoalSet, ReadAlreadyOpen, ReadFinished, ReadingProgressed
 from domain.shelf import ShelfStatus
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from entrypoints.settings import Settings
 from tests.support.builders import add_book, add_user
 from tests.support.clock import FakeClock
+from tests.support.wiring import fake_services
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ async def recorded(test_settings: Settings, clock: FakeClock) -> AsyncIterator[t
         seen.append(event)
 
     handlers = event_handlers() | {kind: [collect] for kind in (ReadingProgressed, ReadFinished, GoalSet)}
-    services = bootstrap(test_settings, uow=MemoryUowFactory(handlers=handlers), clock=clock)
+    services = fake_services(test_settings, handlers=handlers, clock=clock)
     yield services, seen
     await services.aclose()
 

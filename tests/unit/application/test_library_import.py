@@ -6,7 +6,6 @@ from uuid import UUID
 
 import pytest
 
-from adapters.memory.library import MemoryLibraryImportStore
 from application.library.importing import LibraryService, StartLibraryImport, export_goodreads
 from application.shelf.add_to_shelf import AddToShelf
 from domain.errors import InvalidField, NotFound
@@ -18,6 +17,7 @@ from entrypoints.bootstrap import Services
 from tests.support.builders import add_book, add_user
 from tests.support.imports import stream
 from tests.support.library import goodreads_file
+from tests.support.wiring import library_service
 
 
 async def imported(
@@ -30,7 +30,7 @@ async def imported(
 
 @pytest.fixture
 def service(memory_services: Services) -> LibraryService:
-    return LibraryService(memory_services.deps, MemoryLibraryImportStore(), None)
+    return library_service(memory_services)
 
 
 async def test_rows_match_by_isbn_then_title_author_else_a_new_private_book(
@@ -58,7 +58,7 @@ async def test_rows_match_by_isbn_then_title_author_else_a_new_private_book(
     ]
     assert [row.result for row in rows] == [RowResult.ADDED, RowResult.UNCHANGED, RowResult.ADDED, RowResult.UNCHANGED]
     assert rows[0].book_id == published.id
-    async with s.deps.uow(read_only=True) as uow:
+    async with s.uow(read_only=True) as uow:
         mine = await uow.books.get(rows[2].book_id or published.id)
     assert mine is not None
     assert (mine.published, mine.price, mine.isbn) == (False, None, "9780316129084")
@@ -126,7 +126,7 @@ async def test_the_export_lists_every_entry(memory_services: Services, service: 
     user = await add_user(s)
     rows = [{"Title": f"Book {i}", "Author": "Writer"} for i in range(130)]  # more than a page of 100
     await imported(service, user.id, goodreads_file(rows))
-    text = "".join([part async for part in export_goodreads(s.deps, user.id)])
+    text = "".join([part async for part in export_goodreads(s.uow, user.id)])
     assert len(text.splitlines()) == 131
 
 

@@ -8,18 +8,17 @@ from uuid import UUID
 
 import pytest
 
-from adapters.memory.uow import MemoryUowFactory
 from application.delivery.deliver_mail import DeliverMail, Outcome
 from application.delivery.failed_mail import ListFailedMail, RetryFailedMail
-from application.events import event_handlers
 from application.mail import PASSWORD_RESET, VERIFY_EMAIL, queue_mail
 from application.ports.mail import Email, MailError
 from application.ports.outbox import PublishError
 from domain.errors import NotFound
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from entrypoints.settings import Settings
 from tests.support.clock import FakeClock
 from tests.support.mail import SAMPLES, queue_committed
+from tests.support.wiring import fake_services
 
 
 class RecordingMailer:
@@ -58,9 +57,8 @@ def publisher() -> RecordingPublisher:
 async def mail_services(
     test_settings: Settings, clock: FakeClock, mailer: RecordingMailer, publisher: RecordingPublisher
 ) -> AsyncIterator[Services]:
-    services = bootstrap(
+    services = fake_services(
         test_settings,
-        uow=MemoryUowFactory(handlers=event_handlers()),
         clock=clock,
         mailer=mailer,
         publisher=publisher,
@@ -84,7 +82,7 @@ async def test_a_committed_mail_is_handed_on_once_right_after_commit(
 async def test_a_rolled_back_transaction_queues_nothing(
     mail_services: Services, publisher: RecordingPublisher, mailer: RecordingMailer, clock: FakeClock
 ) -> None:
-    async with mail_services.deps.uow() as uow:  # leaves without commit: rolls back
+    async with mail_services.uow() as uow:  # leaves without commit: rolls back
         await queue_mail(uow, clock, VERIFY_EMAIL, "ada@example.com", SAMPLES[VERIFY_EMAIL])
     clock.advance(hours=1)
     assert await mail_services.mail.relay_all() == 0
@@ -110,7 +108,7 @@ async def test_a_claimed_record_is_not_sent_again_until_its_claim_lapses(
     mail_services: Services, mailer: RecordingMailer, clock: FakeClock
 ) -> None:
     message_id = await queue_committed(mail_services)
-    async with mail_services.deps.uow() as uow:  # a delivery that claimed it and then died mid-send
+    async with mail_services.uow() as uow:  # a delivery that claimed it and then died mid-send
         await uow.outbox.claim(message_id, at=clock.now(), until=clock.now().replace(minute=1))
         await uow.commit()
     busy = await mail_services.mail.deliver(DeliverMail(message_id))
@@ -126,7 +124,7 @@ async def test_a_failing_send_is_retried_then_dead_lettered_and_can_be_retried(
     mail_services: Services, mailer: RecordingMailer, publisher: RecordingPublisher
 ) -> None:
     message_id = await queue_committed(mail_services)
-    attempts = mail_services.deps.mail.policy.max_attempts  # type: ignore[union-attr]
+    attempts = mail_services.mail.ports.policy.max_attempts
     mailer.failures = [MailError("451 try later") for _ in range(attempts)]
     outcomes = [(await mail_services.mail.deliver(DeliverMail(message_id))).outcome for _ in range(attempts)]
     assert outcomes == [Outcome.RETRY] * (attempts - 1) + [Outcome.DEAD]
@@ -185,8 +183,8 @@ async def test_a_mail_whose_worker_died_mid_send_is_handed_on_again_once_its_cla
     mail_services: Services, publisher: RecordingPublisher, mailer: RecordingMailer, clock: FakeClock
 ) -> None:
     message_id = await queue_committed(mail_services)
-    lease = mail_services.deps.mail.policy.lease  # type: ignore[union-attr]
-    async with mail_services.deps.uow() as uow:  # claimed by a worker that is then killed: no send, no release
+    lease = mail_services.mail.ports.policy.lease
+    async with mail_services.uow() as uow:  # claimed by a worker that is then killed: no send, no release
         await uow.outbox.claim(message_id, at=clock.now(), until=clock.now() + timedelta(seconds=lease))
         await uow.commit()
     assert await mail_services.mail.relay_all() == 0  # the claim may still be a send in progress

@@ -11,8 +11,6 @@ import pytest
 from msgspec.structs import replace
 
 from adapters.memory.identity_providers import FakeIdentityProvider
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from application.identity.admin import ListUsers, UpdateUser
 from application.identity.linked import Unlink
 from application.identity.login import Login
@@ -22,11 +20,12 @@ from application.identity.register import Register
 from domain.errors import InvalidField, NotFound
 from domain.identity import AccountInactive, EmailNotVerified, EmailTaken, InvalidCode, InvalidCredentials
 from domain.linked_identities import ExternalIdentity, LastLoginMethod, ProviderError
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from entrypoints.settings import Settings
 from tests.support.clock import FakeClock
 from tests.support.http import PASSWORD
 from tests.support.identity import reset_code
+from tests.support.wiring import fake_services
 
 _subjects = itertools.count(1)
 PAGE = "https://app.example/signed-in"
@@ -40,9 +39,8 @@ def google() -> FakeIdentityProvider:
 @pytest.fixture
 async def wired(test_settings: Settings, clock: FakeClock, google: FakeIdentityProvider) -> AsyncIterator[Services]:
     settings = replace(test_settings, oauth_redirect_uris=(PAGE,))
-    services = bootstrap(
+    services = fake_services(
         settings,
-        uow=MemoryUowFactory(handlers=event_handlers()),
         clock=clock,
         identity_providers={"google": google, "github": FakeIdentityProvider("github", "GitHub")},
     )
@@ -180,7 +178,7 @@ async def test_a_deactivated_account_cannot_exchange_its_login_code(
     signed_in = await sign_in(wired, google, person(), page=PAGE)
     assert signed_in.redirect_to is not None
     code = signed_in.redirect_to.partition("#login_code=")[2]
-    async with wired.deps.uow(read_only=True) as uow:
+    async with wired.uow(read_only=True) as uow:
         (user,), _ = await uow.users.search(q=None, role=None, is_active=None, limit=1, offset=0)
     await wired.identity.update_user(UpdateUser(user.id, is_active=False))
     with pytest.raises(AccountInactive):
@@ -205,7 +203,7 @@ async def test_a_password_less_account_gets_a_password_through_reset(
 
 
 async def test_an_identity_of_another_provider_keeps_the_account_reachable(wired: Services) -> None:
-    google, github = wired.deps.identity_providers["google"], wired.deps.identity_providers["github"]
+    google, github = wired.identity.provider("google"), wired.identity.provider("github")
     assert isinstance(google, FakeIdentityProvider)
     assert isinstance(github, FakeIdentityProvider)
     user_id = await user_of(wired, await sign_in(wired, google, person(email="two@example.com")))

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory.uow import MemoryUowFactory
 from application.activity.queries import ListActivity
 from application.catalog.books import CreateBook, PublishBook, UpdateBook
 from application.catalog.queries import ListBooks
 from application.commerce.cart import AddToCart
 from application.commerce.checkout import Checkout
 from application.commerce.prebooks import PreBook
-from application.events import event_handlers
 from application.reviews.change_review import DeleteReview, ReviseReview
 from application.reviews.create_review import CreateReview
 from application.shelf.add_to_shelf import AddToShelf
@@ -24,10 +22,11 @@ from domain.catalog import DuplicateBook, NotForSale
 from domain.errors import Forbidden, InvalidField, NotFound, RateLimited
 from domain.identity import Role, User
 from domain.shelf import ShelfStatus
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from tests.support.builders import add_book, add_user
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 
 def as_viewer(user: User) -> Viewer:
@@ -114,7 +113,7 @@ async def test_duplicates_name_the_existing_book_only_to_who_may_see_it(memory_s
 @pytest.fixture
 async def limited(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Services]:
     settings = make_settings(tmp_path / "var", rate_limit_books_per_user=3)
-    wired = bootstrap(settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
+    wired = fake_services(settings, clock=clock)
     yield wired
     await wired.aclose()
 

@@ -39,7 +39,7 @@ async def test_wrong_password_and_unknown_email_fail_alike(memory_services: Serv
 
 async def test_a_deactivated_account_cannot_sign_in(memory_services: Services) -> None:
     user = await memory_services.identity.register(Register("ada@example.com", "ada", PASSWORD))
-    async with memory_services.deps.uow() as uow:
+    async with memory_services.uow() as uow:
         stored = await uow.users.get(user.id)
         assert stored is not None
         stored.is_active = False

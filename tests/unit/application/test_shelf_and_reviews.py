@@ -7,8 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from application.reviews.create_review import CreateReview
 from application.reviews.writing import withdraw_reviews_of
 from application.shelf.add_to_shelf import AddToShelf
@@ -17,12 +15,13 @@ from domain.errors import InvalidField
 from domain.identity import EmailNotVerified
 from domain.reviews import AlreadyReviewed, NotEligibleToReview
 from domain.shelf import AlreadyOnShelf, ShelfStatus
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from entrypoints.settings import Settings
 from tests.support.builders import add_book, add_user
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
 from tests.support.shelf import Op, finish, play, record_purchase, review, stored_and_recomputed
+from tests.support.wiring import fake_services
 
 OPS = st.lists(
     st.tuples(st.integers(0, 2), st.sampled_from(["create", "update", "delete", "moderate"]), st.integers(1, 5)),
@@ -34,7 +33,7 @@ OPS = st.lists(
 @given(ops=OPS)
 async def test_stored_figures_equal_those_of_the_live_reviews(test_settings: Settings, ops: list[Op]) -> None:
     # A fresh store per example: the memory unit of work copies the whole store on each write.
-    services = bootstrap(test_settings, uow=MemoryUowFactory(handlers=event_handlers()), clock=FakeClock())
+    services = fake_services(test_settings, clock=FakeClock())
     readers = [await add_user(services) for _ in range(3)]
     book = await add_book(services)
     for user in readers:
@@ -81,7 +80,7 @@ async def test_a_purchase_makes_a_verified_review(memory_services: Services) -> 
 @pytest.fixture
 async def lenient_services(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Services]:
     settings_ = make_settings(tmp_path / "var", require_verified_email="false")
-    services = bootstrap(settings_, uow=MemoryUowFactory(handlers=event_handlers()), clock=clock)
+    services = fake_services(settings_, clock=clock)
     yield services
     await services.aclose()
 
@@ -108,7 +107,7 @@ async def test_withdrawing_a_users_reviews_takes_their_ratings_off_the_books(
     await review(memory_services, leaving.id, first.id, 5)
     await review(memory_services, leaving.id, second.id, 1)
     await review(memory_services, staying.id, first.id, 3)
-    async with memory_services.deps.uow() as uow:
+    async with memory_services.uow() as uow:
         assert await withdraw_reviews_of(uow, leaving.id, now=clock.now()) == 2
         await uow.users.delete(leaving.id)
         await uow.commit()

@@ -12,17 +12,16 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from adapters.memory.uow import MemoryUowFactory
-from application.events import event_handlers
 from application.identity.login import Login
 from application.identity.register import Register
 from application.identity.sessions import InvalidRefreshToken, Logout, LogoutAll, Refresh
 from application.identity.tokens import Tokens
 from domain.identity import TokenReused
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.bootstrap import Services
 from tests.support.clock import FakeClock
 from tests.support.http import PASSWORD
 from tests.support.settings import make_settings
+from tests.support.wiring import fake_services
 
 
 @dataclass
@@ -42,7 +41,7 @@ class TokenFamilies(RuleBasedStateMachine):
         self.dir = tempfile.TemporaryDirectory()
         # Limits high enough that the sequence never trips them: they are tested elsewhere.
         config = make_settings(Path(self.dir.name), rate_limit_login_per_email=10_000)
-        self.services: Services = bootstrap(config, uow=MemoryUowFactory(handlers=event_handlers()), clock=self.clock)
+        self.services: Services = fake_services(config, clock=self.clock)
         self.issued: list[Issued] = []
         self.revoked: set[int] = set()
         self.families = 0

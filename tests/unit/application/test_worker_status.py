@@ -31,9 +31,9 @@ class FixedRates:
 async def test_status_lists_running_imports_oldest_first_and_leaves_finished_ones_out(
     memory_services: Services, clock: FakeClock
 ) -> None:
-    uow = memory_services.deps.uow
+    uow = memory_services.uow
     assert isinstance(uow, MemoryUowFactory)
-    progress = memory_services.deps.import_progress
+    progress = memory_services.imports.progress
     older, newer, finished = (
         ImportProgress(uuid4(), name, created_at=clock.now() + timedelta(seconds=n), total_rows=100)
         for n, name in enumerate(("a.csv", "b.csv", "c.csv"))
@@ -61,7 +61,7 @@ async def test_status_lists_running_imports_oldest_first_and_leaves_finished_one
 
 
 async def test_outbox_figures_count_pending_and_failed_apart(memory_services: Services, clock: FakeClock) -> None:
-    uow = memory_services.deps.uow
+    uow = memory_services.uow
     assert isinstance(uow, MemoryUowFactory)
     # No app runs here, so no worker takes them: both stay unsent.
     first = await queue_committed(memory_services)
