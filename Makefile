@@ -107,6 +107,13 @@ BENCH_SECONDS ?= 5
 bench-catalog: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.catalog --books $(BENCH_BOOKS) --workers $(BENCH_WORKERS) --cache $(BENCH_CACHE) --seconds $(BENCH_SECONDS)
+# A realistic mix on a fresh database (dropped after): Zipf-drawn searches, filters, pages and details, 2 % writes
+# (checkouts, reviews), cache on and off, beside the hello-world: the first of BENCH_BOOKS, BENCH_MIX_SECONDS=15 each
+.PHONY: bench-mix
+BENCH_MIX_SECONDS ?= 15
+bench-mix: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	BENCH_BOOKS=$(BENCH_BOOKS) BENCH_SECONDS=$(BENCH_MIX_SECONDS) $(BIN)/python -m bench.mix
 # --- mail and background work ---
 bench-mail: install
 	$(BIN)/python -m bench.mail

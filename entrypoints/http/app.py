@@ -15,6 +15,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
+from application.ports.catalog import NoCatalogCache
 from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BearerAuthMiddleware, provide_optional_principal, provide_principal
 from entrypoints.http.controllers.activity import ACTIVITY_ROUTES
@@ -43,12 +44,11 @@ from entrypoints.http.controllers.reviews import (
 from entrypoints.http.controllers.shelf import ShelfController, WishlistController
 from entrypoints.http.controllers.users import MeController
 from entrypoints.http.docs_ui import assets_router, render_plugins
-from entrypoints.http.edge import InFlight, cors_config, harden, security_headers
+from entrypoints.http.edge import InFlight, cors_config, harden
 from entrypoints.http.edge_input import EdgeInput, FolioRequest
 from entrypoints.http.landing import landing_router, landing_templates
 from entrypoints.http.locations import CreatedLocation
 from entrypoints.http.metrics import HttpMetrics, MetricsController
-from entrypoints.http.middleware import add_request_id
 from entrypoints.http.openapi_docs import document_edge_problems
 from entrypoints.http.openapi_operations import operation_id, polish_operations, security_schemes
 from entrypoints.http.problems import exception_handlers
@@ -148,7 +148,6 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             CreatedLocation,
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics", "^/admin"]),
         ],
-        before_send=[add_request_id, security_headers(services.settings)],
         cors_config=cors_config(services.settings),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
         request_max_body_size=MAX_BODY,
@@ -170,4 +169,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
     )
     document_edge_problems(app)
     polish_operations(app)
-    return harden(app, services.settings, metrics, in_flight)
+    # Answering from the cache before routing would skip the server spans: not while tracing is on.
+    cache = services.catalog.cache
+    cached_reads = not isinstance(cache, NoCatalogCache) and not http_plugins()
+    return harden(app, services.settings, metrics, in_flight, cache if cached_reads else None)

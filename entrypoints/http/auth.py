@@ -8,6 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 
 from application.identity.tokens import Principal
 from domain.book_policy import Viewer
@@ -25,6 +26,13 @@ def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     """Sets `connection.user` to the caller's Principal, or None when no valid token was sent."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not any(name == b"authorization" for name, _ in scope["headers"]):
+            scope["user"] = scope["auth"] = None  # no token to read: an anonymous caller, as below
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")

@@ -1,4 +1,4 @@
-"""The edge: trusted hosts, CORS, security headers, and one log line plus metrics per request.
+"""The edge: trusted hosts, CORS, the request id and security headers, one log line plus metrics per request.
 
 `harden(app, ...)` wraps the whole ASGI handler (not route middleware), so unknown routes, refused hosts,
 CORS preflights and errors are logged, counted and given the same headers as everything else.
@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, cast
+from typing import cast
 
 import msgspec
 import structlog
@@ -20,12 +20,14 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
+from application.ports.catalog import CatalogCache
 from entrypoints.http.landing import PAGE_PATHS, PAGES_CSP
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.middleware import request_id
 from entrypoints.http.problems import PROBLEM_JSON, Problem
+from entrypoints.http.response_cache import CachedReads
 from entrypoints.settings import Settings
 
 access_log = logging.getLogger("folio.access")
@@ -62,29 +64,59 @@ def cors_config(settings: Settings) -> CORSConfig | None:
     )
 
 
-def security_headers(settings: Settings) -> Any:
-    """A `before_send` hook setting the security headers on every response."""
-    hsts = settings.public_url.lower().startswith("https://")
+#: Names of the headers the edge sets on every response (a response's own value of one is replaced).
+_EDGE_HEADER_NAMES = frozenset(
+    {
+        b"x-request-id",
+        b"x-content-type-options",
+        b"x-frame-options",
+        b"referrer-policy",
+        b"cross-origin-opener-policy",
+        b"content-security-policy",
+        b"strict-transport-security",
+    }
+)
 
-    async def add_security_headers(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
+
+class EdgeHeaders:
+    """The request id and the security headers, set on every response's start by `Observe`."""
+
+    def __init__(self, settings: Settings) -> None:
+        hsts = settings.public_url.lower().startswith("https://")
+
+        def headers(csp: str) -> list[tuple[bytes, bytes]]:
+            found = [
+                (b"x-content-type-options", b"nosniff"),
+                (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"no-referrer"),
+                (b"cross-origin-opener-policy", b"same-origin"),
+                (b"content-security-policy", csp.encode("latin-1")),
+            ]
+            return found + ([(b"strict-transport-security", b"max-age=31536000; includeSubDomains")] if hsts else [])
+
+        self._api, self._docs = headers(API_CSP), headers(DOCS_CSP)
+        self._pages, self._dashboard = headers(PAGES_CSP), headers(DASHBOARD_CSP)
+
+    def _security(self, path: str) -> list[tuple[bytes, bytes]]:
+        if path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml")):
+            return self._docs
+        if path in PAGE_PATHS or path.startswith("/verify-email/"):
+            return self._pages
+        return self._dashboard if path.startswith("/admin") else self._api
+
+    def add(self, message: HTTPResponseStartEvent, path: str, rid: str) -> None:
+        """Appends them to an `http.response.start` message, replacing any the response set itself."""
+        ours = [(b"x-request-id", rid.encode("latin-1")), *self._security(path)]
+        headers = message.get("headers", ())
+        if not isinstance(headers, list):
+            headers = list(headers)
+            message["headers"] = headers
+        if any(name.lower() in _EDGE_HEADER_NAMES for name, _ in headers):
+            mutable = MutableScopeHeaders.from_message(message)
+            for name, value in ours:
+                mutable[name.decode("latin-1")] = value.decode("latin-1")
             return
-        headers = MutableScopeHeaders.from_message(message)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        path = scope.get("path", "")
-        docs_page = path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
-        page = path in PAGE_PATHS or path.startswith("/verify-email/")
-        dashboard = path.startswith("/admin")
-        headers["Content-Security-Policy"] = (
-            DOCS_CSP if docs_page else PAGES_CSP if page else DASHBOARD_CSP if dashboard else API_CSP
-        )
-        if hsts:
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-
-    return add_security_headers
+        headers.extend(ours)
 
 
 def _hostname(host: str) -> str:
@@ -180,10 +212,11 @@ class InFlight:
 class Observe:
     """Times each HTTP request; logs one line and counts it by route template and status."""
 
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics, in_flight: InFlight) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics, in_flight: InFlight, headers: EdgeHeaders) -> None:
         self.app = app
         self.metrics = metrics
         self.in_flight = in_flight
+        self.headers = headers
         self.pid = os.getpid()  # built by the factory inside each server worker: names who answered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -198,6 +231,7 @@ class Observe:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                self.headers.add(message, scope.get("path", ""), rid)
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=rid)
@@ -231,10 +265,16 @@ class Observe:
             )
 
 
-def harden(app: Litestar, settings: Settings, metrics: HttpMetrics, in_flight: InFlight) -> Litestar:
-    """Wraps the app's ASGI handler: host check inside, timing outside, so refusals are logged too."""
-    handler: ASGIApp = PreflightProblems(app.asgi_handler) if settings.cors_origins else app.asgi_handler
+def harden(
+    app: Litestar, settings: Settings, metrics: HttpMetrics, in_flight: InFlight, cache: CatalogCache | None = None
+) -> Litestar:
+    """Wraps the app's ASGI handler: host check inside, timing outside, so refusals are logged too; with a
+    `cache`, the catalog's public reads are answered from it inside all of those (response_cache.py)."""
+    handler: ASGIApp = app.asgi_handler
+    if cache is not None:
+        handler = CachedReads(handler, cache, hits=metrics.cache_hits, misses=metrics.cache_misses)
+    handler = PreflightProblems(handler) if settings.cors_origins else handler
     if settings.allowed_hosts and "*" not in settings.allowed_hosts:
         handler = TrustedHosts(handler, AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)))
-    app.asgi_handler = Observe(handler, metrics, in_flight)
+    app.asgi_handler = Observe(handler, metrics, in_flight, EdgeHeaders(settings))
     return app

@@ -35,6 +35,7 @@ UNMATCHED = "<unmatched>"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _PROBE_TIMEOUT = 2.0
+_MAX_SERIES = 4096
 
 
 def multiprocess_dir() -> str | None:
@@ -58,12 +59,26 @@ class HttpMetrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        answers = Counter(
+            "folio_http_cached_reads",
+            "Public catalog reads looked up in the catalog cache before routing, by result",
+            ("result",),
+            registry=self.registry,
+        )
+        self.cache_hits, self.cache_misses = answers.labels("hit"), answers.labels("miss")
         self.rates = SlidingRates(self)
+        #: The labelled series of each (method, route, status) seen: found once, not on every request.
+        self._series: dict[tuple[str, str | None, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
-        labels = (method if method in _METHODS else "OTHER", route or UNMATCHED, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            labels = (method if method in _METHODS else "OTHER", route or UNMATCHED, str(status))
+            series = (self.requests.labels(*labels), self.latency.labels(*labels))
+            if len(self._series) < _MAX_SERIES:  # methods and statuses are the client's: keep the table bounded
+                self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def _registry(self) -> CollectorRegistry:
         if self.registry is not None:

@@ -1,12 +1,11 @@
-"""Hooks that must touch every response, errors and unknown routes included."""
+"""The request id every response carries (set on it by the edge, `entrypoints.http.edge`)."""
 
 from __future__ import annotations
 
 import re
 import uuid
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.types import Scope
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 REQUEST_ID = "X-Request-ID"
@@ -22,9 +21,3 @@ def request_id(scope: Scope) -> str:
     made = sent if _VALID_ID.match(sent) else uuid.uuid4().hex
     state["request_id"] = made
     return made
-
-
-async def add_request_id(message: Message, scope: Scope) -> None:
-    """`before_send` hook: Litestar runs it for every response, unlike route middleware."""
-    if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)[REQUEST_ID] = request_id(scope)
