@@ -7,8 +7,9 @@ from application.deps import Deps
 from application.ports.catalog import books_changed
 from application.ports.shelf import ShelfItem
 from application.reviews.writing import create_review, locked_book, revise_review, writer
-from domain.errors import InvalidField, NotFound
+from domain.errors import NotFound
 from domain.events import BooksChanged
+from domain.reviews import check_text
 from domain.shelf import ShelfStatus
 
 
@@ -27,7 +28,11 @@ class UpdateShelfEntry:
 
 
 class UpdateShelfEntryHandler:
-    """Moves an entry and/or writes the reader's review of that book: the same review as POST /reviews."""
+    """Moves an entry and/or writes the reader's review of that book: the same review as POST /reviews.
+
+    A text sent without a rating for a book the reader has no review of is the entry's own text (no review
+    rules: nobody else sees it); a rating later makes that text the new review's, unless one is sent.
+    """
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -44,16 +49,21 @@ class UpdateShelfEntryHandler:
             if cmd.status is not None:
                 entry.move_to(cmd.status, now=now, read_id=uuid4())
                 uow.track(entry)  # ShelfStatusChanged: the reader's activity
-            if cmd.touches_review:
-                entry.touch(now=now)
-            await uow.shelf.update(entry)
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
-            if cmd.touches_review:
+            own_text = review is None and cmd.rating is None and cmd.set_text
+            new_text = None
+            if own_text:
+                entry.keep_text(check_text(cmd.review_text), now=now)
+            elif cmd.touches_review:
+                entry.touch(now=now)
+                if review is None:  # a new review takes the entry's own text over, unless a text is sent
+                    new_text = cmd.review_text if cmd.set_text else entry.review_text
+                    entry.review_text = None
+            await uow.shelf.update(entry)
+            if cmd.touches_review and not own_text:
                 if review is None:
-                    if cmd.rating is None:
-                        raise InvalidField("rating", "a review needs a rating")
-                    text = cmd.review_text if cmd.set_text else None
-                    review = await create_review(self._deps, uow, user, book, rating=cmd.rating, text=text, now=now)
+                    assert cmd.rating is not None
+                    review = await create_review(self._deps, uow, user, book, rating=cmd.rating, text=new_text, now=now)
                 else:
                     await revise_review(
                         self._deps,

@@ -13,7 +13,6 @@ from application.reviews.create_review import CreateReview
 from application.reviews.writing import withdraw_reviews_of
 from application.shelf.add_to_shelf import AddToShelf
 from application.shelf.update_entry import UpdateShelfEntry
-from domain.errors import InvalidField
 from domain.identity import EmailNotVerified
 from domain.reviews import AlreadyReviewed, NotEligibleToReview
 from domain.shelf import AlreadyOnShelf, ShelfStatus
@@ -53,8 +52,8 @@ async def test_shelf_moves_then_rates_through_one_review(memory_services: Servic
         await memory_services.shelf.add(AddToShelf(user.id, book.id, ShelfStatus.READING))
     with pytest.raises(NotEligibleToReview):
         await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, rating=3))
-    with pytest.raises(InvalidField):
-        await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, ShelfStatus.COMPLETED, set_text=True))
+    noted = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text="  ", set_text=True))
+    assert (noted.entry.review_text, noted.review) == (None, None)  # blank is no text
     clock.advance(seconds=60)
     item = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, ShelfStatus.COMPLETED, rating=3))
     assert item.review is not None
@@ -68,6 +67,29 @@ async def test_shelf_moves_then_rates_through_one_review(memory_services: Servic
     mine, total = await memory_services.reviews.of_user(user.id)
     assert total == 1
     assert mine[0].review.id == item.review.id
+
+
+async def test_a_text_without_a_review_is_the_entrys_own_until_a_rating_makes_it_the_review(
+    memory_services: Services,
+) -> None:
+    user = await add_user(memory_services)
+    book = await add_book(memory_services)
+    await memory_services.shelf.add(AddToShelf(user.id, book.id))
+    # no review rules for the entry's own text: a wished book is not reviewable, its text is the reader's
+    item = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text=" Maybe. ", set_text=True))
+    assert (item.entry.review_text, item.review) == ("Maybe.", None)
+    listed, _ = await memory_services.shelf.page(user.id, status=None, limit=10, offset=0)
+    assert listed[0].entry.review_text == "Maybe."
+    with pytest.raises(NotEligibleToReview):
+        await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, rating=4))
+    stored = await memory_services.shelf.page(user.id, status=None, limit=10, offset=0)
+    assert stored[0][0].entry.review_text == "Maybe."  # a refused rating loses nothing
+    rated = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, ShelfStatus.COMPLETED, rating=4))
+    assert rated.review is not None
+    assert (rated.review.rating, rated.review.text, rated.entry.review_text) == (4, "Maybe.", None)
+    edited = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text="Yes.", set_text=True))
+    assert edited.review is not None
+    assert (edited.review.text, edited.entry.review_text) == ("Yes.", None)  # with a review, the review's text
 
 
 async def test_a_purchase_makes_a_verified_review(memory_services: Services) -> None:
