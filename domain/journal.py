@@ -124,7 +124,11 @@ def check_dates(*, started_on: date | None, finished_on: date | None, stopped_on
 
 @dataclass(eq=False, slots=True)
 class Read:
-    """One time through a book. Open until finished (counted in `read_count`) or stopped (did not finish)."""
+    """One time through a book. Open until finished (counted in `read_count`) or stopped (did not finish).
+
+    A finish may be undated (`finished_undated`: an imported `Read Count` beyond the dates the file gave):
+    it counts in `read_count` and all-time figures but in no year, and is neither open nor stopped.
+    """
 
     id: UUID
     user_id: UUID
@@ -134,14 +138,20 @@ class Read:
     finished_on: date | None = None
     stopped_on: date | None = None
     progress: Progress | None = None
+    finished_undated: bool = False
+
+    @classmethod
+    def undated(cls, read_id: UUID, user_id: UUID, book_id: UUID, now: datetime) -> Read:
+        """A read known to be finished, on a day nobody knows."""
+        return cls(read_id, user_id, book_id, None, now, finished_undated=True)
 
     @property
     def is_open(self) -> bool:
-        return self.finished_on is None and self.stopped_on is None
+        return self.finished_on is None and self.stopped_on is None and not self.finished_undated
 
     @property
     def is_finished(self) -> bool:
-        return self.finished_on is not None
+        return self.finished_on is not None or self.finished_undated
 
     @property
     def latest_day(self) -> date | None:

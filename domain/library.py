@@ -20,7 +20,7 @@ from domain.errors import InvalidField
 from domain.imports import MAX_LENGTH, ImportLifecycle, ImportStatus
 from domain.isbn import normalize_isbn, to_isbn10
 from domain.journal import Read
-from domain.reviews import TEXT_MAX
+from domain.reviews import TEXT_MAX, Review
 from domain.shelf import ShelfEntry, ShelfStatus, reader_today
 
 #: Rows in the report of one import; later ones are only counted.
@@ -438,6 +438,25 @@ class ExportedBook:
     year: int | None = None
 
 
+def exported_row(entry: ShelfEntry, book: ExportedBook, review: Review | None) -> LibraryRow:
+    """What the export writes of a shelf entry (with its reads loaded when it has finished any): the review's
+    rating and text when there is a review, else the entry's own text; the dated reads and `read_count`
+    (undated finishes count there, as `Read Count`)."""
+    reads = tuple(ReadDates(read.started_on, read.finished_on) for read in entry.reads if read.finished_on is not None)
+    return LibraryRow(
+        title=book.title,
+        author=book.author,
+        isbn=book.isbn,
+        status=entry.status,
+        rating=None if review is None else review.rating,
+        review=entry.review_text if review is None else review.text,
+        reads=reads,
+        read_count=entry.read_count,
+        date_added=entry.date_added.astimezone(UTC).date(),
+        owned=entry.owned,
+    )
+
+
 def goodreads_row(book: ExportedBook, row: LibraryRow) -> list[str]:
     """One line of the 24-column Goodreads export, in GOODREADS_COLUMNS' order."""
     shelf = _SHELF_OF_STATUS[row.status]
@@ -574,9 +593,9 @@ def imported_status(current: ShelfStatus, row: ShelfStatus, *, finished: bool) -
 
 
 def apply_to_entry(entry: ShelfEntry, row: LibraryRow, *, now: datetime, read_ids: Iterator[UUID]) -> bool:
-    """Brings the row's status, ownership and finished reads onto the entry (reads of a day the entry has
-    finished already are not added twice). Records no events: the import is one LibraryImported.
-    Returns whether the entry changed."""
+    """Brings the row's status, ownership, finished reads and (for a row without a rating: a Folio review
+    needs one) its review as the entry's own text onto the entry. Records no events: the import is one
+    LibraryImported. Returns whether the entry changed."""
     changed = False
     status = imported_status(entry.status, row.status, finished=entry.read_count > 0)
     if status is not entry.status:
@@ -584,18 +603,55 @@ def apply_to_entry(entry: ShelfEntry, row: LibraryRow, *, now: datetime, read_id
         changed = True
     if row.owned and not entry.owned:
         entry.owned = changed = True
-    finished_days = {read.finished_on for read in entry.reads if read.finished_on is not None}
-    for dates in row.reads:
-        if dates.finished_on in finished_days or dates.finished_on > reader_today(now):
-            continue
-        read = Read(next(read_ids), entry.user_id, entry.book_id, dates.started_on, now, finished_on=dates.finished_on)
-        entry.reads.append(read)
-        entry.read_count += 1
-        finished_days.add(dates.finished_on)
+    if _bring_reads(entry, row, now=now, read_ids=read_ids):
+        changed = True
+    if row.rating is None and row.review is not None and row.review != entry.review_text:
+        entry.review_text = row.review
         changed = True
     if changed:
         entry.updated_at = now
     return changed
+
+
+def _bring_reads(entry: ShelfEntry, row: LibraryRow, *, now: datetime, read_ids: Iterator[UUID]) -> bool:
+    """The row's dated reads the entry lacks (a day it has finished already is not added twice), then
+    undated finished reads until the entry has as many as the row's `Read Count` says. A dated read the
+    entry lacks dates one of its undated reads when the entry has all the reads the row counts already, so
+    that a later export with more dates adds days, not reads."""
+    today = reader_today(now)
+    wanted = max(row.read_count, len(row.reads))
+    finished_days = {read.finished_on for read in entry.reads if read.finished_on is not None}
+    undated = [read for read in entry.reads if read.finished_undated]
+    changed = False
+    for dates in row.reads:
+        if dates.finished_on in finished_days or dates.finished_on > today:
+            continue
+        if undated and entry.read_count >= wanted:
+            read = undated.pop()
+            read.finished_undated = False
+            read.started_on, read.finished_on = dates.started_on, dates.finished_on
+        else:
+            entry.reads.append(
+                Read(next(read_ids), entry.user_id, entry.book_id, dates.started_on, now, finished_on=dates.finished_on)
+            )
+            entry.read_count += 1
+        finished_days.add(dates.finished_on)
+        changed = True
+    while entry.read_count < wanted:
+        entry.reads.append(Read.undated(next(read_ids), entry.user_id, entry.book_id, now))
+        entry.read_count += 1
+        changed = True
+    return changed
+
+
+def not_reviewed_note(row: LibraryRow, why: str) -> str:
+    """What a row's report says when its rating or review did not become a review: the review is then
+    the shelf entry's own text, a rating is lost."""
+    if row.rating is None:
+        return f"review kept as the shelf's text: {why}"
+    if row.review is None:
+        return f"rating not kept: {why}"
+    return f"rating not kept, review kept as the shelf's text: {why}"
 
 
 def new_entry(user_id: UUID, book_id: UUID, row: LibraryRow, *, now: datetime, read_ids: Iterator[UUID]) -> ShelfEntry:

@@ -62,6 +62,8 @@ class ShelfEntry:
 
     `read_count` (finished reads) and `progress` (the open read's) are kept by the verbs, so that a listing
     reads them off the entry; such a listing leaves `reads` unloaded and its entries are not changed.
+    `review_text` is the entry's own text: what the reader wrote of a book they have no review of (a text
+    without a rating, or one the review rules did not allow); a review, once written, is what is shown.
     """
 
     user_id: UUID
@@ -72,6 +74,7 @@ class ShelfEntry:
     owned: bool = False
     read_count: int = 0
     progress: Progress | None = None
+    review_text: str | None = None
     reads: list[Read] = field(default_factory=list)
     reads_loaded: bool = True
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
@@ -118,6 +121,14 @@ class ShelfEntry:
         if not self.owned:
             self.owned = True
             self._changed(now)
+
+    def keep_text(self, text: str | None, *, now: datetime) -> bool:
+        """The entry's own text (None clears it); whether it changed."""
+        if text == self.review_text:
+            return False
+        self.review_text = text
+        self.updated_at = now
+        return True
 
     def touch(self, *, now: datetime) -> None:
         """The reader rated or reviewed the book from the shelf."""
@@ -167,16 +178,18 @@ class ShelfEntry:
         stopped_on: date | None,
         now: datetime,
     ) -> Read:
-        """Sets a read's dates as given; an end set or cleared finishes, stops or reopens it."""
+        """Sets a read's dates as given; an end set or cleared finishes, stops or reopens it. An undated
+        finish without an end given stays finished (it had no date to clear); a date or a stop replaces it."""
         read = self.read(read_id)
         check_dates(started_on=started_on, finished_on=finished_on, stopped_on=stopped_on, today=reader_today(now))
-        if finished_on is None and stopped_on is None and not read.is_open:
+        undated = read.finished_undated and finished_on is None and stopped_on is None
+        if finished_on is None and stopped_on is None and not read.is_open and not undated:
             self._ensure_none_open()
         was_finished = read.is_finished
-        read.started_on, read.stopped_on = started_on, stopped_on
+        read.started_on, read.stopped_on, read.finished_undated = started_on, stopped_on, undated
         if finished_on is not None and not was_finished:
             self._finished(read, finished_on, now)
-        elif finished_on is None and was_finished:
+        elif finished_on is None and was_finished and not undated:
             self.read_count -= 1
         read.finished_on = finished_on  # a finished read's new date is not another finish
         self._changed(now)

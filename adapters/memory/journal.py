@@ -56,7 +56,12 @@ class MemoryJournalQueries:
         ]
 
     def _finished(self, user_id: UUID, period: Period) -> list[Read]:
-        return [read for read in self._reads(user_id) if _within(read.finished_on, period)]
+        all_time = period.start is None or period.end is None
+        return [
+            read
+            for read in self._reads(user_id)
+            if _within(read.finished_on, period) or (all_time and read.finished_undated)
+        ]
 
     async def finished_count(self, user_id: UUID, period: Period) -> int:
         return len(self._finished(user_id, period))
@@ -64,8 +69,8 @@ class MemoryJournalQueries:
     async def finished_books(self, user_id: UUID, period: Period) -> list[Book]:
         last: dict[UUID, date] = {}
         for read in self._finished(user_id, period):
-            assert read.finished_on is not None
-            last[read.book_id] = max(last.get(read.book_id, read.finished_on), read.finished_on)
+            day = read.finished_on or date.min  # undated: after the dated ones
+            last[read.book_id] = max(last.get(read.book_id, day), day)
         order = sorted(last, key=lambda book_id: (-last[book_id].toordinal(), str(book_id)))
         return [copy.deepcopy(self._books[book_id]) for book_id in order]
 

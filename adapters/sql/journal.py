@@ -51,11 +51,13 @@ class SqlGoalRepository:
 
 
 def _ended(column: Any, user_id: UUID, period: Period) -> list[Any]:
-    """Reads of the user whose `column` (finished_on or stopped_on) falls in the period: an index range."""
-    where = [reads.c.user_id == user_id, column.is_not(None)]
+    """Reads of the user whose `column` (finished_on or stopped_on) falls in the period: an index range.
+    All time, the finished reads include the undated ones (which no period of days holds)."""
     if period.start is not None and period.end is not None:
-        where += [column >= period.start, column < period.end]
-    return where
+        return [reads.c.user_id == user_id, column >= period.start, column < period.end]
+    if column is reads.c.finished_on:
+        return [reads.c.user_id == user_id, column.is_not(None) | reads.c.finished_undated]
+    return [reads.c.user_id == user_id, column.is_not(None)]
 
 
 class SqlJournalQueries:
@@ -82,7 +84,7 @@ class SqlJournalQueries:
                 .outerjoin(genres, genres.c.id == books.c.genre_id)
                 .outerjoin(users, users.c.id == books.c.added_by)
             )
-            .order_by(last.c.last.desc(), books.c.id)
+            .order_by(last.c.last.desc().nulls_last(), books.c.id)
         )
         return [to_book(row) for row in (await self._conn.execute(query)).mappings()]
 

@@ -59,6 +59,7 @@ def _to_entry(row: RowMapping, entry_reads: list[Read] | None) -> ShelfEntry:
         owned=row["owned"],
         read_count=row["read_count"],
         progress=_progress(row),
+        review_text=row["review_text"],
         reads=entry_reads or [],
         reads_loaded=entry_reads is not None,
     )
@@ -70,6 +71,7 @@ def _entry_values(entry: ShelfEntry) -> dict[str, Any]:
         "updated_at": entry.updated_at,
         "owned": entry.owned,
         "read_count": entry.read_count,
+        "review_text": entry.review_text,
     } | _progress_values(entry.progress)
 
 
@@ -100,6 +102,7 @@ def _to_read(row: RowMapping) -> Read:
         finished_on=row["finished_on"],
         stopped_on=row["stopped_on"],
         progress=_progress(row),
+        finished_undated=row["finished_undated"],
     )
 
 
@@ -108,6 +111,7 @@ def _read_values(read: Read) -> dict[str, Any]:
         "started_on": read.started_on,
         "finished_on": read.finished_on,
         "stopped_on": read.stopped_on,
+        "finished_undated": read.finished_undated,
     } | _progress_values(read.progress)
 
 

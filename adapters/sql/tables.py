@@ -164,6 +164,8 @@ shelf_entries = Table(
     Column("progress_page", Integer),
     Column("progress_percent", Float),
     _ts("progress_at", nullable=True),
+    # the entry's own text (0016): of a book the reader has no review of
+    Column("review_text", Text),
     PrimaryKeyConstraint("user_id", "book_id"),
 )
 Index("ix_shelf_user_status", shelf_entries.c.user_id, shelf_entries.c.status, shelf_entries.c.date_added)
@@ -185,6 +187,8 @@ reads = Table(
     Column("progress_percent", Float),
     _ts("progress_at", nullable=True),
     _ts("created_at"),
+    # a finish on a day nobody knows (0016): an imported `Read Count` beyond the file's dates
+    Column("finished_undated", Boolean, nullable=False, server_default=text("false")),
     ForeignKeyConstraint(
         ["user_id", "book_id"], ["shelf_entries.user_id", "shelf_entries.book_id"], ondelete="CASCADE"
     ),
@@ -193,9 +197,10 @@ reads = Table(
     CheckConstraint("stopped_on IS NULL OR started_on IS NULL OR stopped_on >= started_on", name="stopped_after"),
     CheckConstraint("progress_percent BETWEEN 0 AND 100", name="percent_range"),
     CheckConstraint("progress_page >= 0", name="page_not_negative"),
+    CheckConstraint("NOT finished_undated OR (finished_on IS NULL AND stopped_on IS NULL)", name="undated_no_end"),
 )
 Index("ix_reads_entry", reads.c.user_id, reads.c.book_id)
-_OPEN = reads.c.finished_on.is_(None) & reads.c.stopped_on.is_(None)
+_OPEN = reads.c.finished_on.is_(None) & reads.c.stopped_on.is_(None) & ~reads.c.finished_undated
 # The store itself keeps at most one open read per entry, whatever races.
 Index("uq_reads_open", reads.c.user_id, reads.c.book_id, unique=True, postgresql_where=_OPEN, sqlite_where=_OPEN)
 # Stats and goals range over a reader's finish (and stop) dates; the book id makes the scan index-only.

@@ -11,7 +11,7 @@ import csv
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from application.catalog.visibility import viewer_of
@@ -38,14 +38,15 @@ from domain.library import (
     LibraryReader,
     LibraryRow,
     MatchedBy,
-    ReadDates,
     RowReport,
     RowResult,
     apply_to_entry,
     candidate_names,
+    exported_row,
     goodreads_row,
     match_key,
     new_entry,
+    not_reviewed_note,
 )
 from domain.reviews import Review
 from domain.shelf import ShelfEntry
@@ -264,9 +265,13 @@ class LibraryService:
                     if await self._review(uow, run, book.id, row, reviews) and result is RowResult.UNCHANGED:
                         result = RowResult.UPDATED
                 except DomainError as exc:
-                    notes.append(f"rating and review not kept: {exc.detail}")
+                    entry = entries[book.id]
+                    if row.review is not None and entry.keep_text(row.review, now=now):
+                        await uow.shelf.update(entry)
+                        result = RowResult.ADDED if result is RowResult.ADDED else RowResult.UPDATED
+                    notes.append(not_reviewed_note(row, exc.detail))
             elif row.review is not None:
-                notes.append("review not kept: a Folio review needs a rating")
+                notes.append(not_reviewed_note(row, "a Folio review needs a rating"))
             reports[line] = RowReport(
                 line, row.title, row.author, row.isbn, match, book.id, result, "; ".join(notes) or None
             )
@@ -354,7 +359,7 @@ class LibraryService:
         now = self._clock.now()
         book = await locked_book(uow, book_id)
         if review is None:
-            reviews[book_id] = await create_review(
+            review = reviews[book_id] = await create_review(
                 uow,
                 run.user,
                 book,
@@ -363,6 +368,7 @@ class LibraryService:
                 now=now,
                 require_verified_email=self._require_verified,
             )
+            review.events.clear()  # the run is one library-imported entry, not a review-written one per row
         else:
             await revise_review(
                 uow,
@@ -409,7 +415,8 @@ async def export_goodreads(uow_factory: UowFactory, user_id: UUID) -> AsyncItera
                 entry = item.entry
                 if entry.read_count:
                     entry = await uow.shelf.get(user_id, entry.book_id) or entry  # with its reads: Date Read
-                writer.writerow(goodreads_row(_exported(item.book), _as_row(entry, item.book, item.review)))
+                exported = _exported(item.book)
+                writer.writerow(goodreads_row(exported, exported_row(entry, exported, item.review)))
                 lines.append(out.take())
         if not items:
             return
@@ -436,20 +443,4 @@ def _exported(book: Book) -> ExportedBook:
     year = None if book.publication_date is None else book.publication_date.year
     return ExportedBook(
         book.id, book.title, book.author, book.isbn, book.average_rating, book.publisher, book.pages, year
-    )
-
-
-def _as_row(entry: ShelfEntry, book: Book, review: Review | None) -> LibraryRow:
-    reads = tuple(ReadDates(read.started_on, read.finished_on) for read in entry.reads if read.finished_on is not None)
-    return LibraryRow(
-        title=book.title,
-        author=book.author,
-        isbn=book.isbn,
-        status=entry.status,
-        rating=None if review is None else review.rating,
-        review=None if review is None else review.text,
-        reads=reads,
-        read_count=entry.read_count,
-        date_added=entry.date_added.astimezone(UTC).date(),
-        owned=entry.owned,
     )

@@ -10,6 +10,7 @@ from application.ports.uow import UowFactory
 from application.reviews.writing import create_review, locked_book, revise_review, writer
 from domain.errors import InvalidField, NotFound
 from domain.events import BooksChanged
+from domain.reviews import check_text
 from domain.shelf import ShelfStatus
 
 
@@ -28,7 +29,12 @@ class UpdateShelfEntry:
 
 
 class UpdateShelfEntryHandler:
-    """Moves an entry and/or writes the reader's review of that book: the same review as POST /reviews."""
+    """Moves an entry and/or writes the reader's review of that book: the same review as POST /reviews.
+
+    An entry that holds a text of its own (an imported review the rules refused) has it edited or cleared
+    by a text sent without a rating (no review rules: nobody else sees it); a rating later makes that text
+    the new review's, unless one is sent. Otherwise a text alone is a review, which needs a rating.
+    """
 
     def __init__(self, *, uow: UowFactory, clock: Clock, require_verified_email: bool) -> None:
         self._uow = uow
@@ -47,21 +53,28 @@ class UpdateShelfEntryHandler:
             if cmd.status is not None:
                 entry.move_to(cmd.status, now=now, read_id=uuid4())
                 uow.track(entry)  # ShelfStatusChanged: the reader's activity
-            if cmd.touches_review:
-                entry.touch(now=now)
-            await uow.shelf.update(entry)
             review = await uow.reviews.get_live(cmd.user_id, cmd.book_id)
-            if cmd.touches_review:
+            # Only an entry that has a text of its own (an import's refused review) edits it without a rating.
+            own_text = review is None and cmd.rating is None and cmd.set_text and entry.review_text is not None
+            new_text = None
+            if own_text:
+                entry.keep_text(check_text(cmd.review_text), now=now)
+            elif cmd.touches_review:
+                entry.touch(now=now)
+                if review is None:  # a new review takes the entry's own text over, unless a text is sent
+                    new_text = cmd.review_text if cmd.set_text else entry.review_text
+                    entry.review_text = None
+            await uow.shelf.update(entry)
+            if cmd.touches_review and not own_text:
                 if review is None:
                     if cmd.rating is None:
                         raise InvalidField("rating", "a review needs a rating")
-                    text = cmd.review_text if cmd.set_text else None
                     review = await create_review(
                         uow,
                         user,
                         book,
                         rating=cmd.rating,
-                        text=text,
+                        text=new_text,
                         now=now,
                         require_verified_email=self._require_verified_email,
                     )

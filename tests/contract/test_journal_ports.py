@@ -13,7 +13,7 @@ import pytest
 from application.ports.journal import TOP_AUTHORS, Period
 from application.ports.shelf import ShelfSort
 from domain.catalog import Book, Genre
-from domain.journal import Goal, Progress, ReadAlreadyOpen
+from domain.journal import Goal, Progress, Read, ReadAlreadyOpen
 from domain.reviews import Review
 from domain.shelf import ShelfEntry, ShelfStatus
 from entrypoints.bootstrap import Services
@@ -53,6 +53,12 @@ async def _generate(backend: Services, seed: int, *, books: int = 40) -> Generat
             read = entry.reads[0]
             day = read.finished_on or read.started_on
             entry.revise_read(read.id, started_on=read.started_on, finished_on=None, stopped_on=day, now=NOW)
+        if rng.random() < 0.25:  # an imported Read Count beyond the file's dates: undated finishes
+            for _ in range(rng.randint(1, 2)):
+                entry.reads.append(Read.undated(uuid4(), user.id, book.id, NOW))
+                entry.read_count += 1
+        if rng.random() < 0.3:
+            entry.keep_text(f"Notes {rng.randint(0, 99)}", now=NOW)
         if entry.open_read is None and rng.random() < 0.3:
             entry.log_progress(page=None, percent=rng.randint(0, 100), pages=book.pages, now=NOW, read_id=uuid4())
         entries.append(entry)
@@ -75,7 +81,12 @@ def _expected(data: Generated, year: int | None) -> dict[str, object]:
     def within(day: date | None) -> bool:
         return day is not None and (year is None or day.year == year)
 
-    finished = [read for entry in data.entries for read in entry.reads if within(read.finished_on)]
+    finished = [
+        read
+        for entry in data.entries
+        for read in entry.reads
+        if within(read.finished_on) or (year is None and read.finished_undated)  # undated: all time, no year
+    ]
     stopped = [read for entry in data.entries for read in entry.reads if within(read.stopped_on)]
     books = [data.books[read.book_id] for read in finished]
     rated = [data.ratings[b] for b in {read.book_id for read in finished} if b in data.ratings]
@@ -95,7 +106,9 @@ def _expected(data: Generated, year: int | None) -> dict[str, object]:
 
 
 def _reads(entry: ShelfEntry) -> list[tuple[object, ...]]:
-    return sorted((str(r.id), r.started_on, r.finished_on, r.stopped_on, r.progress) for r in entry.reads)
+    return sorted(
+        (str(r.id), r.started_on, r.finished_on, r.stopped_on, r.finished_undated, r.progress) for r in entry.reads
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -142,8 +155,8 @@ async def test_an_entry_comes_back_with_its_reads_and_listings_come_without(back
         for entry in data.entries:
             stored = await uow.shelf.get(data.user_id, entry.book_id)
             assert stored is not None
-            assert (stored.status, stored.read_count, stored.progress, stored.owned) == (
-                entry.status, entry.read_count, entry.progress, entry.owned,
+            assert (stored.status, stored.read_count, stored.progress, stored.owned, stored.review_text) == (
+                entry.status, entry.read_count, entry.progress, entry.owned, entry.review_text,
             )  # fmt: skip
             assert _reads(stored) == _reads(entry)
             for read in entry.reads:
@@ -159,7 +172,9 @@ async def test_an_entry_comes_back_with_its_reads_and_listings_come_without(back
     for item in listed:
         entry, generated = item.entry, by_book[item.entry.book_id]
         assert not entry.reads_loaded
-        assert (entry.read_count, entry.progress) == (generated.read_count, generated.progress)
+        assert (entry.read_count, entry.progress, entry.review_text) == (
+            generated.read_count, generated.progress, generated.review_text,
+        )  # fmt: skip
         assert (item.book.title, item.book.genre) == (data.books[entry.book_id].title, data.books[entry.book_id].genre)
         assert (item.review.rating if item.review else None) == data.ratings.get(entry.book_id)
     async with backend.uow(read_only=True) as uow:
@@ -174,12 +189,15 @@ async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entr
     user = await add_user(backend)
     [book] = await add_books(backend, a_book(pages=100))
     entry = ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=NOW, read_id=uuid4())
+    entry.reads.append(Read.undated(uuid4(), user.id, book.id, NOW))  # finished, so not a second open read
+    entry.read_count += 1
     async with backend.uow() as uow:
         await uow.shelf.add(entry)
         await uow.commit()
     async with backend.uow() as uow:
         stored = await uow.shelf.get(user.id, book.id, lock=True)
         assert stored is not None
+        assert [read.finished_undated for read in stored.newest_reads()] == [False, True]
         sneaked = ShelfEntry.place(user.id, book.id, ShelfStatus.READING, now=NOW, read_id=uuid4()).reads[0]
         stored.reads.append(sneaked)  # no domain check here: the store itself must refuse it
         with pytest.raises(ReadAlreadyOpen):
@@ -187,7 +205,7 @@ async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entr
     async with backend.uow() as uow:
         stored = await uow.shelf.get(user.id, book.id)
         assert stored is not None
-        assert len(stored.reads) == 1
+        assert len(stored.reads) == 2
         stored.log_progress(page=40, percent=None, pages=100, now=NOW, read_id=uuid4())
         stored.move_to(ShelfStatus.COMPLETED, now=NOW, read_id=uuid4())
         await uow.shelf.update(stored)
@@ -195,8 +213,9 @@ async def test_the_store_refuses_a_second_open_read_and_reads_go_with_their_entr
     async with backend.uow(read_only=True) as uow:
         done = await uow.shelf.get(user.id, book.id)
         assert done is not None
-        assert (done.read_count, done.progress, done.reads[0].progress) == (1, None, Progress(40, 40.0, NOW))
-    read_id = done.reads[0].id
+        [finished] = [read for read in done.reads if not read.finished_undated]
+        assert (done.read_count, done.progress, finished.progress) == (2, None, Progress(40, 40.0, NOW))
+    read_id = finished.id
     async with backend.uow() as uow:
         await uow.shelf.delete(user.id, book.id)
         await uow.commit()

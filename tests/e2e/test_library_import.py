@@ -105,7 +105,7 @@ async def test_a_goodreads_export_dry_run_then_import_then_again(client: Client,
         assert rows[0]["isbn"] == "9780316129084"
         assert rows[1]["book_id"] == str(hainish.id)
         assert "someday" in rows[2]["message"]
-        assert "rating and review not kept" in rows[2]["message"]  # a to-read book is not reviewable
+        assert "rating not kept" in rows[2]["message"]  # a to-read book is not reviewable
         assert rows[3]["message"].startswith("Title:")
     assert dry["rows"][:2] == real["rows"][:2]  # the dry run said what the real run did
 
@@ -247,3 +247,93 @@ async def test_unknown_export_format_is_422(client: Client, services: Services) 
     _, headers = await reader(client, services)
     response = await client.get(f"{API}/my-library/export", params={"format": "storygraph"}, headers=headers)
     assert_problem(response, 422, "validation")
+
+
+REREAD_ROWS = [
+    {  # read three times, Goodreads dating only the last
+        "Title": "Leviathan Wakes",
+        "Author": "James S. A. Corey",
+        "ISBN13": '="9780316129084"',
+        "My Rating": "4",
+        "Exclusive Shelf": "read",
+        "Date Read": "2024/03/09",
+        "Read Count": "3",
+    },
+    {  # a review the rules do not allow (a wished book): the shelf's own text
+        "Title": "The Left Hand of Darkness",
+        "Author": "Ursula K. Le Guin",
+        "My Rating": "3",
+        "My Review": "Someday,<br/>maybe.",
+        "Exclusive Shelf": "to-read",
+    },
+    {  # a review without a rating is no Folio review either
+        "Title": "A Book Nobody Has",
+        "Author": "Some Writer",
+        "My Review": "No stars from me.",
+        "Exclusive Shelf": "read",
+        "Read Count": "1",
+    },
+]
+
+
+async def test_undated_re_reads_and_the_shelfs_own_text_survive_reimport_and_the_round_trip(
+    client: Client, services: Services
+) -> None:
+    expanse, _ = await catalog(services)
+    _, headers = await reader(client, services)
+    data = goodreads_file(REREAD_ROWS)
+    report = await imported(client, headers, data)
+    assert [row["result"] for row in report["rows"]] == ["added", "added", "added"]
+    assert "review kept as the shelf's text" in report["rows"][1]["message"]
+    assert "review kept as the shelf's text" in report["rows"][2]["message"]
+
+    def same(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(e["book"]["title"], e["status"], e["rating"], e["review_text"], e["read_count"]) for e in entries]
+
+    expected = [
+        ("A Book Nobody Has", "COMPLETED", None, "No stars from me.", 1),
+        ("Leviathan Wakes", "COMPLETED", 4, None, 3),
+        ("The Left Hand of Darkness", "WISHLIST", None, "Someday,\nmaybe.", 0),
+    ]
+    assert same(await shelf(client, headers)) == expected
+    reads = (await client.get(f"{API}/my-library/{expanse.id}/reads", headers=headers)).json()["items"]
+    assert [(read["finished_on"], read["finished"]) for read in reads] == [
+        ("2024-03-09", True),
+        (None, True),
+        (None, True),
+    ]
+    # undated finishes count all time, in no year (nor its goal)
+    all_time = (await client.get(f"{API}/users/me/stats", headers=headers)).json()
+    assert all_time["books_finished"] == 4
+    year = (await client.get(f"{API}/users/me/stats", params={"year": 2024}, headers=headers)).json()
+    assert (year["books_finished"], year["by_month"]["03"]) == (1, 1)
+    await client.put(f"{API}/goals/2024", json={"target": 10}, headers=headers)
+    goal = (await client.get(f"{API}/goals/2024", headers=headers)).json()
+    assert (goal["completed"], [book["id"] for book in goal["books"]]) == (1, [str(expanse.id)])
+
+    again = await imported(client, headers, data)
+    assert [row["result"] for row in again["rows"]] == ["unchanged", "unchanged", "unchanged"]
+    assert same(await shelf(client, headers)) == expected
+
+    # dating an undated read by hand is not another finish
+    undated = reads[1]["id"]
+    dated = await client.patch(f"{API}/reads/{undated}", json={"finished_on": "2019-05-01"}, headers=headers)
+    assert (dated.json()["finished_on"], dated.json()["finished"]) == ("2019-05-01", True), dated.text
+    started = await client.patch(f"{API}/reads/{reads[2]['id']}", json={"started_on": "2018-01-01"}, headers=headers)
+    assert (started.json()["finished_on"], started.json()["finished"]) == (None, True), started.text
+    assert same(await shelf(client, headers)) == expected
+
+    response = await client.get(f"{API}/my-library/export", params={"format": "goodreads"}, headers=headers)
+    by_title = {
+        line[1]: dict(zip(GOODREADS_COLUMNS, line, strict=True))
+        for line in list(csv.reader(io.StringIO(response.text)))[1:]
+    }
+    wakes = by_title["Leviathan Wakes"]
+    assert (wakes["Read Count"], wakes["Date Read"], wakes["My Rating"]) == ("3", "2024/03/09", "4")
+    left = by_title["The Left Hand of Darkness"]
+    assert (left["My Rating"], left["My Review"], left["Read Count"]) == ("0", "Someday,<br/>maybe.", "0")
+
+    _, fresh = await reader(client, services)
+    back = await imported(client, fresh, response.content)
+    assert back["failed_rows"] == 0, back["rows"]
+    assert same(await shelf(client, fresh)) == expected

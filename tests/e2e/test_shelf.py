@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import uuid4
 
@@ -149,8 +150,15 @@ async def test_shelf_needs_a_signed_in_caller_and_valid_input(client: Client, se
     for body in ({"rating": 0}, {"rating": 6}, {"status": "FINISHED"}, {"review_text": "x" * 5001}):
         assert_problem(await client.patch(f"{API}/my-library/{book.id}", json=body, headers=auth), 422, "validation")
     assert_problem(await client.post(f"{API}/wishlist", json={"book_id": "nope"}, headers=auth), 422, "validation")
+    for text in ("nul \x00 inside", "lone \ud800 surrogate"):  # sent as JSON escapes
+        sent = await client.patch(
+            f"{API}/my-library/{book.id}",
+            content=json.dumps({"review_text": text}).encode(),
+            headers=auth | {"content-type": "application/json"},
+        )
+        assert_problem(sent, 422, "validation")
     text_only = await client.patch(f"{API}/my-library/{book.id}", json={"review_text": "no stars"}, headers=auth)
-    assert_problem(text_only, 422, "validation")
+    assert_problem(text_only, 422, "validation")  # a text alone is a review, which needs a rating
 
 
 async def test_deleting_a_book_takes_it_off_shelves_and_histories(client: Client, services: Services) -> None:

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from adapters.dramatiq.broker import PatientAsyncIO
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
-from adapters.sql.tables import metadata
+from adapters.sql.tables import metadata, reads, shelf_entries
 from adapters.sql.uow import SqlUowFactory
+from application.activity.queries import ListActivity
 from application.library.importing import StartLibraryImport
 from domain.imports import ImportStatus
 from domain.library import LibraryImport, RowReport
@@ -53,7 +54,8 @@ async def api(shared_settings: Settings) -> AsyncIterator[tuple[Services, StubBr
 
 
 def rows() -> Iterator[dict[str, str]]:
-    """A quarter by ISBN, a quarter by title and author, half new; every third one finished and rated."""
+    """A quarter by ISBN, a quarter by title and author, half new; every third one finished and rated (every
+    fifteenth read three times, once dated); some of the others with a review no rule lets be a review."""
     for i in range(ROWS):
         row = {"Title": f"Title {i}", "Author": f"Author {i % 97}", "Date Added": "2024/01/02"}
         if i % 4 == 0:
@@ -63,7 +65,27 @@ def rows() -> Iterator[dict[str, str]]:
             row["Title"] = f"title {i}!  (Some Series, #{i})"
         if i % 3 == 0:
             row.update({"Exclusive Shelf": "read", "My Rating": str(1 + i % 5), "Date Read": "2024/02/03"})
+            row["Read Count"] = "3" if i % 5 == 0 else "1"
+        elif i % 7 == 0:  # rated but only wished for: not reviewable
+            row.update({"My Rating": "4", "My Review": f"Wished for {i}"})
+        elif i % 11 == 0:  # a review without a rating
+            row["My Review"] = f"No stars for {i}"
         yield row
+
+
+async def journal_counts(services: Services, user_id: Any) -> tuple[int, int, int, int]:
+    """(finished reads, undated ones, the entries' read counts summed, entries with their own text)."""
+    factory = services.deps.uow
+    assert isinstance(factory, SqlUowFactory)
+    mine = reads.c.user_id == user_id
+    async with factory.engine.connect() as conn:
+        finished = select(func.count()).where(mine, reads.c.finished_on.is_not(None) | reads.c.finished_undated)
+        undated = select(func.count()).where(mine, reads.c.finished_undated)
+        counted = select(func.coalesce(func.sum(shelf_entries.c.read_count), 0)).where(
+            shelf_entries.c.user_id == user_id
+        )
+        texts = select(func.count()).where(shelf_entries.c.user_id == user_id, shelf_entries.c.review_text.is_not(None))
+        return tuple([(await conn.execute(q)).scalar_one() for q in (finished, undated, counted, texts)])  # type: ignore[return-value]
 
 
 async def seed(services: Services) -> None:
@@ -107,6 +129,17 @@ async def test_the_worker_imports_then_a_second_run_changes_nothing(api: tuple[S
     matches = [row.match.value for row in report]
     assert matches[:4] == ["isbn", "title-author", "created", "created"]
     assert [row.line for row in report] == list(range(2, ROWS + 2))
+    expected_rows = list(rows())
+    finished = sum(int(row.get("Read Count", "0")) for row in expected_rows)
+    undated = sum(int(row.get("Read Count", "1")) - 1 for row in expected_rows)
+    texts = sum("My Review" in row for row in expected_rows)
+    assert undated > 0
+    assert texts > 0
+    assert await journal_counts(services, user.id) == (finished, undated, finished, texts)
+    # hundreds of new books past the day's limit of readers' books, and one activity entry for the run
+    assert record.books_created > services.deps.policy.rate_limits.books_per_user
+    activity, _ = await services.activity.of_user(ListActivity(user.id, limit=100))
+    assert [item.entry.kind.value for item in activity] == ["library-imported"]
     before = await table_counts(services)
 
     again, report = await run(services, broker, user.id)
@@ -115,6 +148,7 @@ async def test_the_worker_imports_then_a_second_run_changes_nothing(api: tuple[S
     after = await table_counts(services)
     assert after.pop("activity") == before.pop("activity") + 1  # the second run's library-imported entry
     assert after == before
+    assert await journal_counts(services, user.id) == (finished, undated, finished, texts)
 
 
 async def test_a_dry_run_writes_no_row_of_any_table(api: tuple[Services, StubBroker]) -> None:

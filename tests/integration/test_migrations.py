@@ -6,11 +6,13 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.catalog import slugify
@@ -153,13 +155,8 @@ def test_existing_books_stay_for_sale_and_searchable_and_orders_untouched(empty_
     migrate(empty_url, "heads")
 
 
-def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url: str) -> None:
-    """0011: WISHLIST, READING and COMPLETED stay; READING gets an open read, COMPLETED a finished one."""
-    migrate(empty_url, "0009")
-    postgres = empty_url.startswith("postgresql")
-    ids = {name: uuid.uuid4() for name in ("reader", "wished", "reading", "done", "order")}
-    key = {name: value if postgres else value.bytes for name, value in ids.items()}
-    at = "'2026-03-04 22:30:00+00:00'"
+def reader_and_book_sql(postgres: bool, at: str) -> tuple[str, str]:
+    """INSERTs of a user (`:id`) and of a book (`:id`, `:title`) as the schema from 0010 on holds them."""
     user = (
         "INSERT INTO users (id, email, username, password_hash, role, is_active, is_verified, created_at, updated_at)"
         f" VALUES (:id, 'r@example.com', 'r', 'h', 'USER', true, true, {at}, {at})"
@@ -169,6 +166,17 @@ def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url:
         f" review_count, tags, created_at, updated_at) VALUES (:id, :title, 'A', 1, 0, 0, 0, 0, 0, 0, 0,"
         f" {'ARRAY[]::varchar[]' if postgres else chr(39) + '[]' + chr(39)}, {at}, {at})"
     )
+    return user, book
+
+
+def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url: str) -> None:
+    """0011: WISHLIST, READING and COMPLETED stay; READING gets an open read, COMPLETED a finished one."""
+    migrate(empty_url, "0009")
+    postgres = empty_url.startswith("postgresql")
+    ids = {name: uuid.uuid4() for name in ("reader", "wished", "reading", "done", "order")}
+    key = {name: value if postgres else value.bytes for name, value in ids.items()}
+    at = "'2026-03-04 22:30:00+00:00'"
+    user, book = reader_and_book_sql(postgres, at)
     entry = f"INSERT INTO shelf_entries VALUES (:u, :b, :status, {at}, {at})"
     run_sql(
         empty_url,
@@ -210,6 +218,59 @@ def test_shelf_entries_keep_their_status_and_get_the_reads_it_implies(empty_url:
     migrate(empty_url, "0009", down=True)
     statuses = run_sql(empty_url, ("SELECT status FROM shelf_entries ORDER BY status", {}))
     assert statuses == [("COMPLETED",), ("READING",), ("WISHLIST",)]
+
+
+def test_shelf_text_and_undated_reads_come_and_go_with_0016(empty_url: str) -> None:
+    """0016: entries get their own text and reads an undated finish, which is not an open read; going down
+    drops both, each entry counting its dated finishes again."""
+    migrate(empty_url, "0015")
+    postgres = empty_url.startswith("postgresql")
+    ids = {name: uuid.uuid4() for name in ("reader", "book", "dated", "open", "undated1", "undated2", "extra")}
+    key = {name: value if postgres else value.bytes for name, value in ids.items()}
+    at = "'2026-03-04 22:30:00+00:00'"
+    user, book = reader_and_book_sql(postgres, at)
+    read = "INSERT INTO reads (id, user_id, book_id, finished_on, created_at) VALUES (:id, :u, :b, :f, {at})"
+    mine = {"u": key["reader"], "b": key["book"]}
+    run_sql(
+        empty_url,
+        (user, {"id": key["reader"]}),
+        (book, {"id": key["book"], "title": "T"}),
+        (
+            "INSERT INTO shelf_entries (user_id, book_id, status, date_added, updated_at, read_count)"
+            f" VALUES (:u, :b, 'READING', {at}, {at}, 1)",
+            mine,
+        ),
+        (read.format(at=at), {"id": key["dated"], "f": date(2025, 1, 2)} | mine),
+        (read.format(at=at), {"id": key["open"], "f": None} | mine),
+    )
+
+    migrate(empty_url, "0016_shelf_text")
+    undated = (
+        "INSERT INTO reads (id, user_id, book_id, finished_on, finished_undated, created_at)"
+        f" VALUES (:id, :u, :b, :f, :flag, {at})"
+    )
+    run_sql(
+        empty_url,
+        *((undated, {"id": key[name], "f": None, "flag": True} | mine) for name in ("undated1", "undated2")),
+        ("UPDATE shelf_entries SET read_count = 3, review_text = 'Mine.'", {}),
+    )
+    flags = run_sql(empty_url, ("SELECT finished_undated FROM reads ORDER BY finished_undated", {}))
+    assert [bool(flag) for (flag,) in flags] == [False, False, True, True]  # the reads before it: not undated
+    with pytest.raises(IntegrityError):  # still one open read per entry
+        run_sql(empty_url, (undated, {"id": key["extra"], "f": None, "flag": False} | mine))
+    with pytest.raises(IntegrityError):  # an undated finish has no end date
+        run_sql(empty_url, (undated, {"id": key["extra"], "f": date(2025, 1, 1), "flag": True} | mine))
+    assert run_sql(empty_url, ("SELECT read_count, review_text FROM shelf_entries", {})) == [(3, "Mine.")]
+
+    migrate(empty_url, "0015", down=True)
+    assert run_sql(empty_url, ("SELECT read_count FROM shelf_entries", {})) == [(1,)]
+    kept = run_sql(empty_url, ("SELECT finished_on FROM reads ORDER BY finished_on", {}))
+    assert sorted(str(day) for (day,) in kept) == ["2025-01-02", "None"]
+    with pytest.raises(ProgrammingError if postgres else OperationalError):
+        run_sql(empty_url, ("SELECT review_text FROM shelf_entries", {}))
+    with pytest.raises(IntegrityError):  # the open-read index of 0015 again
+        run_sql(empty_url, (read.format(at=at), {"id": key["extra"], "f": None} | mine))
+    migrate(empty_url, "head")
 
 
 def test_genre_slugs_take_the_one_rule_where_their_old_links_still_find_them(empty_url: str) -> None:

@@ -37,11 +37,20 @@ class ReadOut(msgspec.Struct):
     finished_on: date | None
     stopped_on: date | None
     progress: ProgressOut | None
+    finished: Annotated[
+        bool, msgspec.Meta(description="finished, even on a day nobody knows (`finished_on` null: an imported read)")
+    ]
 
     @classmethod
     def of(cls, read: Read) -> ReadOut:
         return cls(
-            read.id, read.book_id, read.started_on, read.finished_on, read.stopped_on, ProgressOut.of(read.progress)
+            read.id,
+            read.book_id,
+            read.started_on,
+            read.finished_on,
+            read.stopped_on,
+            ProgressOut.of(read.progress),
+            read.is_finished,
         )
 
 

@@ -22,7 +22,9 @@ class ShelfAddIn(msgspec.Struct):
 
 
 class ShelfPatchIn(msgspec.Struct):
-    """Absent fields stay as they are; `review_text: null` clears the text."""
+    """Absent fields stay as they are; `review_text: null` clears the text. With a review (written now or
+    before) the text is the review's; without one it is the entry's own text, kept until a rating makes it
+    the review."""
 
     status: ShelfStatus | msgspec.UnsetType = msgspec.UNSET
     rating: Rating | msgspec.UnsetType = msgspec.UNSET
@@ -51,7 +53,7 @@ class ShelfEntryOut(msgspec.Struct):
             book=BookOut.of(item.book),
             status=item.entry.status,
             rating=None if review is None else review.rating,
-            review_text=None if review is None else review.text,
+            review_text=item.entry.review_text if review is None else review.text,
             owned=item.entry.owned,
             read_count=item.entry.read_count,
             progress=ProgressOut.of(item.entry.progress),

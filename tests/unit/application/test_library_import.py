@@ -6,8 +6,10 @@ from uuid import UUID
 
 import pytest
 
+from application.activity.queries import ListActivity
 from application.library.importing import LibraryService, StartLibraryImport, export_goodreads
 from application.shelf.add_to_shelf import AddToShelf
+from domain.activity import ActivityKind
 from domain.errors import InvalidField, NotFound
 from domain.identity import EmailNotVerified
 from domain.imports import ImportStatus, PayloadTooLarge
@@ -107,7 +109,7 @@ async def test_a_finished_book_stays_finished_and_a_review_needs_eligibility(
     )
     assert rows[0].book_id == other.id
     assert rows[0].message is not None
-    assert rows[0].message.startswith("rating and review not kept")
+    assert rows[0].message.startswith("rating not kept")
 
 
 async def test_the_upload_is_checked(memory_services: Services, service: LibraryService) -> None:
@@ -139,3 +141,34 @@ async def test_a_title_written_another_way_is_found_by_its_author(
     _, rows = await imported(service, user.id, goodreads_file([{"Title": "Les Miserables!", "Author": "Hugo, Victor"}]))
     assert rows[0].match is MatchedBy.TITLE_AUTHOR
     assert rows[0].book_id == book.id
+
+
+async def test_read_counts_and_unreviewable_reviews_are_kept_and_a_run_is_one_activity_entry(
+    memory_services: Services, service: LibraryService
+) -> None:
+    s = memory_services
+    user = await add_user(s)
+    rows = [
+        {"Title": "Dune", "Author": "Frank Herbert", "Exclusive Shelf": "read", "My Rating": "5",
+         "My Review": "Again!", "Date Read": "2024/02/03", "Read Count": "4"},
+        {"Title": "Emma", "Author": "Jane Austen", "My Rating": "2", "My Review": "One day."},
+        {"Title": "Ulysses", "Author": "James Joyce", "My Review": "Unrated, and honest."},
+    ]  # fmt: skip
+    _, first = await imported(service, user.id, goodreads_file(rows))
+    assert [row.result for row in first] == [RowResult.ADDED] * 3
+    items, _ = await s.shelf.page(user.id, status=None, limit=10, offset=0)
+    by_title = {item.book.title: item for item in items}
+    dune, emma, ulysses = by_title["Dune"], by_title["Emma"], by_title["Ulysses"]
+    assert dune.entry.read_count == 4
+    assert dune.review is not None
+    assert (dune.review.rating, dune.review.text, dune.entry.review_text) == (5, "Again!", None)
+    assert (emma.review, emma.entry.review_text) == (None, "One day.")
+    assert (ulysses.review, ulysses.entry.review_text) == (None, "Unrated, and honest.")
+    reads, _ = await s.journal.reads_of(user.id, dune.book.id)
+    assert sorted(read.finished_undated for read in reads) == [False, True, True, True]
+
+    _, again = await imported(service, user.id, goodreads_file(rows))
+    assert [row.result for row in again] == [RowResult.UNCHANGED] * 3
+    assert (await s.journal.reads_of(user.id, dune.book.id))[1] == 4
+    activity, _ = await s.activity.of_user(ListActivity(user.id, limit=100))
+    assert [item.entry.kind for item in activity] == [ActivityKind.LIBRARY_IMPORTED] * 2  # no review-written

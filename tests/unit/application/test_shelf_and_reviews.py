@@ -69,6 +69,37 @@ async def test_shelf_moves_then_rates_through_one_review(memory_services: Servic
     assert mine[0].review.id == item.review.id
 
 
+async def test_an_entrys_own_text_is_edited_without_a_rating_until_a_rating_makes_it_the_review(
+    memory_services: Services,
+) -> None:
+    user = await add_user(memory_services)
+    book = await add_book(memory_services)
+    await memory_services.shelf.add(AddToShelf(user.id, book.id))
+    with pytest.raises(InvalidField):  # no text of its own: a text alone is a review, which needs a rating
+        await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text="Maybe.", set_text=True))
+    async with memory_services.uow() as uow:  # as an import leaves a review the rules refused
+        entry = await uow.shelf.get(user.id, book.id, lock=True)
+        assert entry is not None
+        entry.keep_text("Imported.", now=memory_services.clock.now())
+        await uow.shelf.update(entry)
+        await uow.commit()
+    # no review rules for the entry's own text: a wished book is not reviewable, its text is the reader's
+    item = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text=" Maybe. ", set_text=True))
+    assert (item.entry.review_text, item.review) == ("Maybe.", None)
+    listed, _ = await memory_services.shelf.page(user.id, status=None, limit=10, offset=0)
+    assert listed[0].entry.review_text == "Maybe."
+    with pytest.raises(NotEligibleToReview):
+        await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, rating=4))
+    stored = await memory_services.shelf.page(user.id, status=None, limit=10, offset=0)
+    assert stored[0][0].entry.review_text == "Maybe."  # a refused rating loses nothing
+    rated = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, ShelfStatus.COMPLETED, rating=4))
+    assert rated.review is not None
+    assert (rated.review.rating, rated.review.text, rated.entry.review_text) == (4, "Maybe.", None)
+    edited = await memory_services.shelf.update(UpdateShelfEntry(user.id, book.id, review_text="Yes.", set_text=True))
+    assert edited.review is not None
+    assert (edited.review.text, edited.entry.review_text) == ("Yes.", None)  # with a review, the review's text
+
+
 async def test_a_purchase_makes_a_verified_review(memory_services: Services) -> None:
     user = await add_user(memory_services)
     book = await add_book(memory_services)

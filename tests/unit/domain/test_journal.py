@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import DomainError, InvalidField, NotFound
-from domain.journal import Goal, GoalSet, Progress, ReadAlreadyOpen, ReadFinished, ReadingProgressed
+from domain.journal import Goal, GoalSet, Progress, Read, ReadAlreadyOpen, ReadFinished, ReadingProgressed
+from domain.library import LibraryRow, ReadDates, apply_to_entry
 from domain.shelf import ShelfEntry, ShelfStatus
 
 NOW = datetime(2026, 6, 15, 23, 30, tzinfo=UTC)
@@ -187,6 +188,26 @@ def test_goals_are_1_to_1000_and_expected_books_go_pro_rata_through_the_year() -
     assert goal.created_at == NOW
 
 
+def test_an_undated_finish_is_neither_open_nor_stopped_and_keeps_its_finish_until_dated_or_stopped() -> None:
+    entry = _entry(ShelfStatus.COMPLETED)
+    entry.reads.append(Read.undated(uuid4(), entry.user_id, entry.book_id, NOW))
+    entry.read_count += 1
+    undated = entry.reads[-1]
+    assert (undated.is_open, undated.is_finished, undated.finished_on, entry.open_read) == (False, True, None, None)
+    assert entry.newest_reads()[-1] is undated  # undated last
+    _move(entry, ShelfStatus.READING)  # a re-read opens beside it
+    assert entry.open_read is not None
+    entry.revise_read(undated.id, started_on=date(2020, 1, 1), finished_on=None, stopped_on=None, now=NOW)
+    assert (undated.is_finished, undated.started_on, entry.read_count) == (True, date(2020, 1, 1), 2)
+    entry.revise_read(undated.id, started_on=None, finished_on=date(2020, 2, 1), stopped_on=None, now=NOW)
+    assert (undated.finished_undated, undated.finished_on, entry.read_count) == (False, date(2020, 2, 1), 2)
+    other = Read.undated(uuid4(), entry.user_id, entry.book_id, NOW)
+    entry.reads.append(other)
+    entry.read_count += 1
+    entry.revise_read(other.id, started_on=None, finished_on=None, stopped_on=date(2020, 3, 1), now=NOW)
+    assert (other.is_finished, other.stopped_on, entry.read_count) == (False, date(2020, 3, 1), 2)
+
+
 # -- the invariants, under any sequence of moves and hand-entered reads ---------------------------------
 DAYS = st.integers(0, 60).map(lambda n: TODAY - timedelta(days=n))
 STEP = st.one_of(
@@ -201,6 +222,8 @@ STEP = st.one_of(
     ),
     st.tuples(st.just("remove"), st.integers(0, 5)),
     st.tuples(st.just("progress"), st.integers(0, 400)),
+    # an import of a row finished `count` times, the last on a day (or undated)
+    st.tuples(st.just("import"), st.integers(0, 4), st.one_of(st.none(), DAYS)),
 )
 
 
@@ -216,6 +239,10 @@ def test_any_sequence_leaves_at_most_one_open_read_and_read_count_equal_to_finis
                 _move(entry, args[0])  # type: ignore[arg-type]
             elif kind == "add":
                 entry.add_read(uuid4(), started_on=args[0], finished_on=args[1], now=NOW)  # type: ignore[arg-type]
+            elif kind == "import":
+                dated = () if args[1] is None else (ReadDates(None, args[1]),)  # type: ignore[arg-type]
+                row = LibraryRow("T", "A", None, ShelfStatus.COMPLETED, reads=dated, read_count=args[0])  # type: ignore[arg-type]
+                apply_to_entry(entry, row, now=NOW, read_ids=iter(uuid4, None))
             elif kind == "progress":
                 entry.log_progress(page=args[0], percent=None, pages=300, now=NOW, read_id=uuid4())  # type: ignore[arg-type]
             elif entry.reads:
@@ -231,3 +258,4 @@ def test_any_sequence_leaves_at_most_one_open_read_and_read_count_equal_to_finis
             assert all(day is None or day <= TODAY for day in (read.started_on, read.finished_on, read.stopped_on))
             end = read.finished_on or read.stopped_on
             assert read.started_on is None or end is None or end >= read.started_on
+            assert not read.finished_undated or (read.finished_on is None and read.stopped_on is None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from itertools import count
 from uuid import UUID, uuid4
@@ -24,12 +25,15 @@ from domain.library import (
     ReadDates,
     apply_to_entry,
     detect_format,
+    exported_row,
     goodreads_row,
     imported_status,
     match_key,
     new_entry,
+    not_reviewed_note,
 )
-from domain.shelf import ShelfStatus
+from domain.reviews import Review
+from domain.shelf import ShelfEntry, ShelfStatus
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 LEGACY = [
@@ -199,6 +203,45 @@ def test_reads_are_added_once() -> None:
     assert entry.read_count == 1
 
 
+def test_read_count_beyond_the_dates_is_undated_finished_reads_added_once() -> None:
+    row = LibraryRow("T", "A", None, ShelfStatus.COMPLETED, reads=(ReadDates(None, date(2024, 1, 2)),), read_count=3)
+    ids = (UUID(int=i) for i in count(1))
+    entry = new_entry(uuid4(), uuid4(), row, now=NOW, read_ids=ids)
+    assert entry.read_count == 3
+    assert sorted((read.finished_on or date.min, read.finished_undated) for read in entry.reads) == [
+        (date.min, True),
+        (date.min, True),
+        (date(2024, 1, 2), False),
+    ]
+    assert not apply_to_entry(entry, row, now=NOW, read_ids=ids)  # a second import adds no more
+    assert entry.read_count == 3
+    # a later export dating another of those reads dates one of the undated ones: no fourth read
+    later = LibraryRow("T", "A", None, ShelfStatus.COMPLETED, reads=(ReadDates(None, date(2025, 5, 6)),), read_count=3)
+    assert apply_to_entry(entry, later, now=NOW, read_ids=ids)
+    assert (entry.read_count, sum(read.finished_undated for read in entry.reads)) == (3, 1)
+    # a count above what the entry has adds the difference; below it, nothing is taken away
+    assert apply_to_entry(entry, LibraryRow("T", "A", None, ShelfStatus.COMPLETED, read_count=5), now=NOW, read_ids=ids)
+    assert entry.read_count == 5
+    assert not apply_to_entry(
+        entry, LibraryRow("T", "A", None, ShelfStatus.COMPLETED, read_count=1), now=NOW, read_ids=ids
+    )
+    assert entry.read_count == 5 == sum(read.is_finished for read in entry.reads)
+
+
+def test_a_review_without_a_rating_is_the_entrys_own_text() -> None:
+    ids = (UUID(int=i) for i in count(1))
+    unrated = LibraryRow("T", "A", None, ShelfStatus.WISHLIST, review="Someday.")
+    entry = new_entry(uuid4(), uuid4(), unrated, now=NOW, read_ids=ids)
+    assert entry.review_text == "Someday."
+    assert not apply_to_entry(entry, unrated, now=NOW, read_ids=ids)
+    rated = LibraryRow("T", "A", None, ShelfStatus.WISHLIST, rating=4, review="Other.")
+    assert not apply_to_entry(entry, rated, now=NOW, read_ids=ids)  # a rated review is the review's to take
+    assert entry.review_text == "Someday."
+    assert not_reviewed_note(unrated, "a Folio review needs a rating").startswith("review kept as the shelf's text")
+    assert not_reviewed_note(rated, "no").startswith("rating not kept, review kept as the shelf's text")
+    assert not_reviewed_note(LibraryRow("T", "A", None, ShelfStatus.WISHLIST, rating=4), "no") == "rating not kept: no"
+
+
 # -- the round trip ------------------------------------------------------------------------------------
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40)
@@ -241,3 +284,59 @@ def test_any_valid_row_survives_export_then_import(row: LibraryRow) -> None:
     header, cells = list(csv.reader(io.StringIO(out.getvalue())))
     back = LibraryReader(header).read(cells)
     assert back == row
+
+
+def _through_the_file(book: ExportedBook, row: LibraryRow) -> LibraryRow:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(GOODREADS_COLUMNS)
+    writer.writerow(goodreads_row(book, row))
+    header, cells = list(csv.reader(io.StringIO(out.getvalue())))
+    return LibraryReader(header).read(cells)
+
+
+def _shelf(entry: ShelfEntry, review: Review | None) -> tuple[object, ...]:
+    """What a reader sees of an entry: its status, rating, text, read count and dated reads."""
+    dated = sorted(read.finished_on for read in entry.reads if read.finished_on is not None)
+    return (
+        entry.status,
+        None if review is None else review.rating,
+        entry.review_text if review is None else review.text,
+        entry.read_count,
+        entry.owned,
+        dated[-1:],
+    )
+
+
+@given(rows(), st.booleans())
+def test_any_imported_entry_exported_and_imported_into_an_empty_account_is_the_same_entry(
+    row: LibraryRow, reviewable: bool
+) -> None:
+    """As the import does it: a rated row's review becomes a review when the rules allow (`reviewable`),
+    else its text is the entry's own; the export writes the entry back; an empty account imports that."""
+
+    def imported(row: LibraryRow, ids: Iterator[UUID]) -> tuple[ShelfEntry, Review | None]:
+        entry = new_entry(uuid4(), book.id, row, now=NOW, read_ids=ids)
+        if row.rating is None:
+            return entry, None
+        if reviewable or entry.is_completed:
+            review = Review.write(
+                uuid4(),
+                book_id=book.id,
+                user_id=entry.user_id,
+                rating=row.rating,
+                text=row.review,
+                verified_purchase=reviewable,
+                now=NOW,
+            )
+            return entry, review
+        if row.review is not None:
+            entry.keep_text(row.review, now=NOW)
+        return entry, None
+
+    book = ExportedBook(uuid4(), row.title, row.author, row.isbn)
+    ids = (UUID(int=i) for i in count(1))
+    first, first_review = imported(row, ids)
+    again, again_review = imported(_through_the_file(book, exported_row(first, book, first_review)), ids)
+    assert _shelf(again, again_review) == _shelf(first, first_review)
+    assert again.read_count == sum(read.is_finished for read in again.reads)
