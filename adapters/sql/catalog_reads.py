@@ -208,10 +208,12 @@ def filters(shape: Shape, tagged: Callable[[], ColumnElement[bool]]) -> list[Col
 
 @dataclass(frozen=True, slots=True)
 class Statements:
-    """One shape's statements, built once: its count, its page and the filters its typo search uses."""
+    """One shape's statements, built once: its count, its page, the page with the count as a column
+    (`total`, one InitPlan: the same work in one round trip) and the filters its typo search uses."""
 
     count: Select[Any] | None  # None: no searchable word, nothing matches
     page: Select[Any] | None
+    listing: Select[Any] | None
     where: list[ColumnElement[bool]]
 
 
@@ -275,7 +277,7 @@ class SqlCatalogReads:
     def _build(self, shape: Shape) -> Statements:
         where = filters(shape, self.tagged)
         if shape.text == "empty":
-            return Statements(None, None, where)
+            return Statements(None, None, None, where)
         match = self._match(shape.text)
         matching = where if match is None else [*where, match]
         count = maintained_count(shape)
@@ -299,7 +301,7 @@ class SqlCatalogReads:
             ids = select(books.c.id).where(*matching).order_by(*order)
             window = ids.limit(bindparam("limit")).offset(bindparam("offset")).subquery("window")
             page = book_rows().join(window, window.c.id == books.c.id).order_by(*order)
-        return Statements(count, page, where)
+        return Statements(count, page, page.add_columns(count.scalar_subquery().label("total")), where)
 
     def _parameters(self, query: BookQuery, shape: Shape) -> dict[str, Any]:
         found = parameters(query)
@@ -333,6 +335,17 @@ class SqlCatalogReads:
         statement = self.statements(shape).page
         assert statement is not None, "a query of no searchable word matches nothing"
         return [to_book(row) for row in await self.fetch(statement, self._parameters(query, shape))]
+
+    async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:
+        shape = shape_of(query)
+        statement = self.statements(shape).listing
+        if statement is None:
+            return Matches(0), []
+        rows = await self.fetch(statement, self._parameters(query, shape))
+        if not rows:  # nothing matched (perhaps typos), or the window is past the end
+            found = await self.matches(query)
+            return found, await self.page(query, found)
+        return Matches(int(rows[0]["total"])), [to_book(row) for row in rows]
 
     async def _by_ids(self, ids: list[UUID]) -> list[Book]:
         if not ids:

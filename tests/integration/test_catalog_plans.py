@@ -61,6 +61,7 @@ async def plans_of(engine: AsyncEngine, query: BookQuery) -> str:
     try:
         with captured() as sent:
             await reads.page(query, await reads.matches(query))
+            await reads.listing(query)  # the page with its count, as the service reads them
         assert sent
         async with explaining.connect() as conn:
             plans = [
