@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg.rows import dict_row
 from sqlalchemy import (
     ARRAY,
@@ -97,9 +98,14 @@ class PostgresCatalogReads(SqlCatalogReads):
         async with self._engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None, "a checked-out connection is open"
-            async with driver.cursor(row_factory=dict_row) as cursor:
-                await cursor.execute(compiled.string, compiled.construct_params(params))
-                return await cursor.fetchall()
+            try:
+                async with driver.cursor(row_factory=dict_row) as cursor:
+                    await cursor.execute(compiled.string, compiled.construct_params(params))
+                    return await cursor.fetchall()
+            except psycopg.Error:
+                if driver.broken:  # SQLAlchemy saw nothing: a lost session must not go back to the pool
+                    await conn.invalidate()
+                raise
 
     async def dispose(self) -> None:
         await self._engine.dispose()
