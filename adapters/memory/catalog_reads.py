@@ -120,6 +120,10 @@ class MemoryCatalogReads:
             chosen = sorted((b for _, b in self._found(query)), key=key, reverse=reverse)
         return [copy.deepcopy(b) for b in chosen[query.offset : query.offset + query.limit]]
 
+    async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:
+        found = await self.matches(query)
+        return found, await self.page(query, found)
+
     async def book(self, book_id: UUID) -> Book | None:
         found = self._store.tables.get("books", {}).get(book_id)
         return copy.deepcopy(found)

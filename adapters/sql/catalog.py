@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -37,7 +37,7 @@ def book_rows() -> Select[Any]:
 _IDS = bindparam("ids", type_=ARRAY(Uuid()))
 
 
-def to_book(row: RowMapping) -> Book:
+def to_book(row: Mapping[str, Any] | RowMapping) -> Book:
     """Maps a `books` row joined with its genre's `genre_name` and `genre_slug`."""
     return Book(
         id=row["id"],

@@ -1,18 +1,27 @@
 """The catalog's read side on SQL: Core statements straight to entities, filters and sorts shared by
-both databases; the text-matching part is per database (`search_postgres.py`, `search_sqlite.py`)."""
+both databases; the text-matching part is per database (`search_postgres.py`, `search_sqlite.py`).
+
+Statements hold no values: every filter is a named bound parameter, so the SQL of a query depends
+only on its `Shape` (which filters, how text matches, the order). Each shape's statements are built
+once per process and reused, so building and compiling them is not paid per request; `parameters`
+gives a query's values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    String,
     TableValuedAlias,
     and_,
+    bindparam,
+    case,
     column,
     func,
     or_,
@@ -23,12 +32,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
-from adapters.sql.genres import by_slug
 from adapters.sql.tables import books, genres
-from adapters.sql.text import contains
-from application.catalog.text import title_prefix
+from adapters.sql.text import like_pattern
+from application.catalog.text import title_prefix, words
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
-from domain.catalog import Book
+from domain.catalog import Book, slug_forms
 
 #: Relevance ranking looks at this many matching books at most (plus the page asked for), so a
 #: very common word costs a bounded amount of work.
@@ -39,28 +47,109 @@ FUZZY_CAP = 50
 #: Published books per genre, kept by triggers in each writing transaction (migration 0014).
 _COUNTS = table("search_book_counts", column("genre_id", books.c.genre_id.type), column("n", BigInteger))
 
+#: How a query's text matches: none given, no searchable word in it, a title prefix (stop words only), words.
+TextKind = Literal["none", "empty", "title", "words"]
 
-def maintained_count(query: BookQuery) -> Select[Any] | None:
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What the SQL of a query depends on: which filters it has (values are bound parameters), the
+    visibility and boolean filters (which change the SQL), how its text matches, its order."""
+
+    published: bool | None
+    unpublished_of: bool
+    genre: bool
+    author: bool
+    tag: bool
+    min_price: bool
+    max_price: bool
+    in_stock: bool | None
+    language: bool
+    for_sale: bool | None
+    added_by: bool
+    text: TextKind
+    sort: Sort
+
+    @property
+    def maintained(self) -> bool:
+        """An unfiltered or genre-only public listing, whose total search_book_counts keeps."""
+        others = (self.author, self.tag, self.min_price, self.max_price, self.language, self.added_by)
+        unfiltered = self.in_stock is None and self.for_sale is None and not any(others)
+        return self.published is True and self.text == "none" and unfiltered
+
+    @property
+    def ranked(self) -> bool:
+        """Relevance order by a text rank (a title prefix has none: it goes by title)."""
+        return self.text == "words" and self.sort is Sort.RELEVANCE
+
+
+def text_kind(q: str | None) -> TextKind:
+    if not q:
+        return "none"
+    if title_prefix(q) is not None:
+        return "title"
+    return "words" if words(q) else "empty"
+
+
+def shape_of(query: BookQuery) -> Shape:
+    return Shape(
+        published=query.published,
+        unpublished_of=query.unpublished_of is not None,
+        genre=query.genre is not None,
+        author=bool(query.author),
+        tag=query.tag is not None,
+        min_price=query.min_price is not None,
+        max_price=query.max_price is not None,
+        in_stock=query.in_stock,
+        language=query.language is not None,
+        for_sale=query.for_sale,
+        added_by=query.added_by is not None,
+        text=text_kind(query.q),
+        sort=query.sort,
+    )
+
+
+def parameters(query: BookQuery) -> dict[str, Any]:
+    """The values of the query's non-text filters and window, by the names its statements bind."""
+    found: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+    if query.unpublished_of is not None:
+        found["unpublished_of"] = query.unpublished_of
+    if query.genre is not None:
+        forms = slug_forms(query.genre)
+        found["genre_slug"], found["genre_canonical"] = forms[0], forms[-1]
+    if query.author:
+        found["author"] = like_pattern(query.author)
+    if query.tag is not None:
+        found["tag"] = query.tag
+    values = {"min_price": query.min_price, "max_price": query.max_price, "language": query.language}
+    found.update((name, value) for name, value in values.items() if value is not None)
+    if query.added_by is not None:
+        found["added_by"] = query.added_by
+    return found
+
+
+def title_range(prefix: str) -> dict[str, str]:
+    """The bounds of `title_begins` for `prefix`: `prefix <= lower(title) < prefix's successor`."""
+    return {"title_from": prefix, "title_to": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+
+
+def genre_by_slug() -> ColumnElement[Any]:
+    """The id of the genre the requested slug names: its own row, else the row of its canonical form
+    (`genre_canonical`, the slug itself when it is canonical already); as `adapters.sql.genres.by_slug`."""
+    slug, canonical = bindparam("genre_slug", type_=String), bindparam("genre_canonical", type_=String)
+    preferred = case((genres.c.slug == slug, 0), else_=1)
+    return (
+        select(genres.c.id).where(genres.c.slug.in_([slug, canonical])).order_by(preferred).limit(1).scalar_subquery()
+    )
+
+
+def maintained_count(shape: Shape) -> Select[Any] | None:
     """The exact total of an unfiltered or genre-only public listing, from one or a few rows of
-    search_book_counts instead of counting the catalog; None for any other query."""
-    others: list[object] = [
-        query.q,
-        query.author,
-        query.tag,
-        query.min_price,
-        query.max_price,
-        query.in_stock,
-        query.language,
-    ]
-    others += [query.for_sale, query.added_by]
-    if query.published is not True or any(other is not None for other in others):
+    search_book_counts instead of counting the catalog; None for any other shape."""
+    if not shape.maintained:
         return None
-    total = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
-    if query.genre is None:
-        return total
-    return total.where(
-        _COUNTS.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery()
-    )  # as the page finds it
+    total = select(func.coalesce(func.sum(_COUNTS.c.n), 0).label("total"))
+    return total.where(_COUNTS.c.genre_id == genre_by_slug()) if shape.genre else total  # as the page finds it
 
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {
@@ -75,46 +164,57 @@ _ORDER: dict[Sort, tuple[Any, ...]] = {
 }
 
 
-def visible(query: BookQuery) -> ColumnElement[bool]:
+def visible(shape: Shape) -> ColumnElement[bool]:
     """The books the query may show: published ones, and the unpublished ones it asks for and may see."""
-    if query.published is True:
+    if shape.published is True:
         return books.c.published.is_(True)
     hidden: ColumnElement[bool] = books.c.published.is_(False)
-    if query.unpublished_of is not None:
-        hidden = and_(hidden, books.c.added_by == query.unpublished_of)
-    return hidden if query.published is False else or_(books.c.published.is_(True), hidden)
+    if shape.unpublished_of:
+        hidden = and_(hidden, books.c.added_by == bindparam("unpublished_of"))
+    return hidden if shape.published is False else or_(books.c.published.is_(True), hidden)
 
 
-def title_begins(prefix: str) -> ColumnElement[bool]:
-    """`lower(title)` starts with `prefix`, as a range on the index ix_books_title_author (a LIKE with a
-    bound pattern would not use it in a generic plan): `prefix <= lower(title) < prefix's successor`."""
+def title_begins() -> ColumnElement[bool]:
+    """`lower(title)` starts with a prefix, as a range on the index ix_books_title_author (a LIKE with a
+    bound pattern would not use it in a generic plan): the bounds of `title_range`."""
     lowered = func.lower(books.c.title)
-    return and_(lowered >= prefix, lowered < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return and_(lowered >= bindparam("title_from"), lowered < bindparam("title_to"))
 
 
-def filters(query: BookQuery, tagged: Callable[[str], ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-    """Every non-text filter of the query, on `books` columns; text is matched literally. The first
+def filters(shape: Shape, tagged: Callable[[], ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """Every non-text filter of the shape, on `books` columns; text is matched literally. The first
     is always who may see what, so no path (count, page, rank, typo) ever forgets it."""
-    where: list[ColumnElement[bool]] = [visible(query)]
-    if query.genre is not None:
-        where.append(books.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery())
-    if query.author:
-        where.append(contains(books.c.author, query.author))
-    if query.tag is not None:
-        where.append(tagged(query.tag))
-    if query.min_price is not None:
-        where.append(books.c.price >= query.min_price)
-    if query.max_price is not None:
-        where.append(books.c.price <= query.max_price)
-    if query.in_stock is not None:
-        where.append(books.c.stock > 0 if query.in_stock else books.c.stock == 0)
-    if query.language is not None:
-        where.append(books.c.language == query.language)
-    if query.for_sale is not None:
-        where.append(books.c.price.is_not(None) if query.for_sale else books.c.price.is_(None))
-    if query.added_by is not None:
-        where.append(books.c.added_by == query.added_by)
+    where: list[ColumnElement[bool]] = [visible(shape)]
+    if shape.genre:
+        where.append(books.c.genre_id == genre_by_slug())
+    if shape.author:
+        where.append(books.c.author.ilike(bindparam("author"), escape="\\"))
+    if shape.tag:
+        where.append(tagged())
+    if shape.min_price:
+        where.append(books.c.price >= bindparam("min_price", type_=books.c.price.type))
+    if shape.max_price:
+        where.append(books.c.price <= bindparam("max_price", type_=books.c.price.type))
+    if shape.in_stock is not None:
+        where.append(books.c.stock > 0 if shape.in_stock else books.c.stock == 0)
+    if shape.language:
+        where.append(books.c.language == bindparam("language"))
+    if shape.for_sale is not None:
+        where.append(books.c.price.is_not(None) if shape.for_sale else books.c.price.is_(None))
+    if shape.added_by:
+        where.append(books.c.added_by == bindparam("added_by"))
     return where
+
+
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """One shape's statements, built once: its count, its page, the page with the count as a column
+    (`total`, one InitPlan: the same work in one round trip) and the filters its typo search uses."""
+
+    count: Select[Any] | None  # None: no searchable word, nothing matches
+    page: Select[Any] | None
+    listing: Select[Any] | None
+    where: list[ColumnElement[bool]]
 
 
 class SqlCatalogReads:
@@ -124,52 +224,106 @@ class SqlCatalogReads:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._statements: dict[Shape, Statements] = {}
+        self._by_id = book_rows().where(books.c.id == bindparam("book_id"))
+        self._by_ids_statement = book_rows().where(self.by_ids())
 
     # -- per database -------------------------------------------------------------------------
-    def tagged(self, name: str) -> ColumnElement[bool]:
-        """Books whose tags include `name`."""
+    def tagged(self) -> ColumnElement[bool]:
+        """Books whose tags include the bound `tag`."""
         raise NotImplementedError
 
     def each_tag(self) -> TableValuedAlias:
         """A book's tags as rows of one column, `value` (correlated with `books`)."""
         raise NotImplementedError
 
-    def text_match(self, q: str) -> ColumnElement[bool] | None:
-        """The predicate for `q`, or None when `q` holds no searchable word."""
+    def text_match(self) -> ColumnElement[bool]:
+        """The predicate of a query's words, bound as `text_parameters` gives them."""
         raise NotImplementedError
 
-    def ranked(self, q: str, where: list[ColumnElement[bool]], cap: int) -> Select[Any]:
-        """`(id, rank)` of up to `cap` matching books; a higher rank is better."""
+    def text_parameters(self, q: str) -> dict[str, Any]:
+        """The values `text_match` and `ranked` bind for `q` (which holds a searchable word)."""
         raise NotImplementedError
 
-    async def fuzzy(self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]]) -> list[UUID]:
+    def ranked(self, where: list[ColumnElement[bool]]) -> Select[Any]:
+        """`(id, rank)` of up to the bound `cap` matching books; a higher rank is better."""
+        raise NotImplementedError
+
+    def by_ids(self) -> ColumnElement[bool]:
+        """`books.id` is one of the bound `ids`."""
+        raise NotImplementedError
+
+    async def fuzzy(
+        self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]], params: dict[str, Any]
+    ) -> list[UUID]:
         raise NotImplementedError
 
     # -- shared ---------------------------------------------------------------------------------
-    def _rows(self) -> Select[Any]:
-        return book_rows()
+    async def fetch(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
+        """The rows of one read statement (one of those `statements` built), by column name."""
+        async with self._engine.connect() as conn:
+            return (await conn.execute(statement, params)).mappings().all()
 
-    def _match(self, q: str) -> ColumnElement[bool] | None:
-        """Stop words only: a title prefix; otherwise the database's text match."""
-        prefix = title_prefix(q)
-        return title_begins(prefix) if prefix is not None else self.text_match(q)
+    def _match(self, text: TextKind) -> ColumnElement[bool] | None:
+        """Stop words only: a title prefix; words: the database's text match; no text: None."""
+        return title_begins() if text == "title" else self.text_match() if text == "words" else None
+
+    def statements(self, shape: Shape) -> Statements:
+        found = self._statements.get(shape)
+        if found is None:
+            found = self._statements[shape] = self._build(shape)
+        return found
+
+    def _build(self, shape: Shape) -> Statements:
+        where = filters(shape, self.tagged)
+        if shape.text == "empty":
+            return Statements(None, None, None, where)
+        match = self._match(shape.text)
+        matching = where if match is None else [*where, match]
+        count = maintained_count(shape)
+        if count is None:
+            count = select(func.count().label("total")).select_from(books).where(*matching)
+        if shape.ranked:
+            ranked = self.ranked(where).subquery("ranked")
+            window = (
+                select(ranked.c.id, ranked.c.rank)
+                .order_by(ranked.c.rank.desc(), ranked.c.id)
+                .limit(bindparam("limit"))
+                .offset(bindparam("offset"))
+                .subquery("window")
+            )
+            page = book_rows().join(window, window.c.id == books.c.id).order_by(window.c.rank.desc(), books.c.id)
+        else:
+            # Relevance without a rank: a title prefix goes by title (its index), anything else newest first.
+            relevance = Sort.TITLE if shape.text == "title" else Sort.NEWEST
+            order = _ORDER[relevance if shape.sort is Sort.RELEVANCE else shape.sort]
+            # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
+            ids = select(books.c.id).where(*matching).order_by(*order)
+            window = ids.limit(bindparam("limit")).offset(bindparam("offset")).subquery("window")
+            page = book_rows().join(window, window.c.id == books.c.id).order_by(*order)
+        return Statements(count, page, page.add_columns(count.scalar_subquery().label("total")), where)
+
+    def _parameters(self, query: BookQuery, shape: Shape) -> dict[str, Any]:
+        found = parameters(query)
+        if shape.text == "title":
+            found |= title_range(title_prefix(query.q or "") or "")
+        elif shape.text == "words":
+            found |= self.text_parameters(query.q or "")
+        if shape.ranked:
+            found["cap"] = max(RANK_CAP, query.offset + query.limit)
+        return found
 
     async def matches(self, query: BookQuery) -> Matches:
-        counted = maintained_count(query)
-        if counted is not None:
+        shape = shape_of(query)
+        statements = self.statements(shape)
+        if statements.count is None:
+            return Matches(0)
+        params = self._parameters(query, shape)
+        total = int((await self.fetch(statements.count, params))[0]["total"])
+        if total == 0 and shape.text == "words" and query.q:
             async with self._engine.connect() as conn:
-                return Matches(int((await conn.execute(counted)).scalar_one()))
-        where = filters(query, self.tagged)
-        if query.q:
-            match = self._match(query.q)
-            if match is None:
-                return Matches(0)
-            where.append(match)
-        async with self._engine.connect() as conn:
-            total = (await conn.execute(select(func.count()).select_from(books).where(*where))).scalar_one()
-            if total == 0 and query.q and title_prefix(query.q) is None:
-                found = await self.fuzzy(conn, query.q, filters(query, self.tagged))
-                return Matches(len(found), tuple(found))
+                found = await self.fuzzy(conn, query.q, statements.where, params)
+            return Matches(len(found), tuple(found))
         return Matches(total)
 
     async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
@@ -177,46 +331,32 @@ class SqlCatalogReads:
             return []
         if matches.fuzzy_ids is not None:
             return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
-        where = filters(query, self.tagged)
-        by_title = query.q is not None and title_prefix(query.q) is not None
-        if query.q and query.sort is Sort.RELEVANCE and not by_title:
-            cap = max(RANK_CAP, query.offset + query.limit)
-            ranked = self.ranked(query.q, where, cap).subquery("ranked")
-            window = (
-                select(ranked.c.id, ranked.c.rank)
-                .order_by(ranked.c.rank.desc(), ranked.c.id)
-                .limit(query.limit)
-                .offset(query.offset)
-                .subquery("window")
-            )
-            statement = self._rows().join(window, window.c.id == books.c.id).order_by(window.c.rank.desc(), books.c.id)
-        else:
-            if query.q:
-                match = self._match(query.q)
-                assert match is not None
-                where.append(match)
-            # Relevance without a rank: a title prefix goes by title (its index), anything else newest first.
-            relevance = Sort.TITLE if by_title else Sort.NEWEST
-            order = _ORDER[relevance if query.sort is Sort.RELEVANCE else query.sort]
-            # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
-            ids = select(books.c.id).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
-            window = ids.subquery("window")
-            statement = self._rows().join(window, window.c.id == books.c.id).order_by(*order)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(statement)).mappings().all()
-        return [to_book(row) for row in rows]
+        shape = shape_of(query)
+        statement = self.statements(shape).page
+        assert statement is not None, "a query of no searchable word matches nothing"
+        return [to_book(row) for row in await self.fetch(statement, self._parameters(query, shape))]
+
+    async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:
+        shape = shape_of(query)
+        statement = self.statements(shape).listing
+        if statement is None:
+            return Matches(0), []
+        rows = await self.fetch(statement, self._parameters(query, shape))
+        if not rows:  # nothing matched (perhaps typos), or the window is past the end
+            found = await self.matches(query)
+            return found, await self.page(query, found)
+        return Matches(int(rows[0]["total"])), [to_book(row) for row in rows]
 
     async def _by_ids(self, ids: list[UUID]) -> list[Book]:
         if not ids:
             return []
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(self._rows().where(books.c.id.in_(ids)))).mappings().all()
+        rows = await self.fetch(self._by_ids_statement, {"ids": ids})
         by_id = {row["id"]: to_book(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     async def book(self, book_id: UUID) -> Book | None:
-        found = await self._by_ids([book_id])
-        return found[0] if found else None
+        rows = await self.fetch(self._by_id, {"book_id": book_id})
+        return to_book(rows[0]) if rows else None
 
     async def genres(self) -> list[GenreCount]:
         # Public counts: a reader's unpublished book counts nowhere.

@@ -3,10 +3,31 @@ with a prefix query, `ts_rank` over a bounded candidate set, and pg_trgm for typ
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, TableValuedAlias, event, func, literal, literal_column, or_, select, text
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    String,
+    TableValuedAlias,
+    Uuid,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
@@ -18,19 +39,17 @@ _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
 #: The text search configuration as a constant of the statement (not a bound or literal_execute
 #: parameter, which SQLAlchemy renders anew on every execution).
 _ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
-
-
-def _tsquery(q: str) -> ColumnElement[Any]:
-    """What the user typed (websearch syntax) or every word as a prefix (`harr pott`)."""
-    prefix = " & ".join(f"{word}:*" for word in words(q))
-    typed = func.websearch_to_tsquery(_ENGLISH, q)
-    return typed.op("||")(func.to_tsquery(_ENGLISH, prefix))
+#: What the user typed (websearch syntax) or every word as a prefix (`harr pott`): `text_parameters`.
+_TSQUERY: ColumnElement[Any] = func.websearch_to_tsquery(_ENGLISH, bindparam("q", type_=String)).op("||")(
+    func.to_tsquery(_ENGLISH, bindparam("q_prefix", type_=String))
+)
 
 
 #: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's
 #: estimate tempts it into testing every row's vector, about 200 ms at 100,000 books, where the GIN index
-#: answers in a few ms) and no JIT (which would compile for those inflated costs on every query).
-READ_SETTINGS = {"enable_seqscan": "off", "jit": "off"}
+#: answers in a few ms) and no JIT (which would compile for those inflated costs on every query); UTC
+#: times, as DateTimeUTC gives them, for the rows read past SQLAlchemy's result processing (`fetch`).
+READ_SETTINGS = {"enable_seqscan": "off", "jit": "off", "TimeZone": "UTC"}
 
 
 def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: PoolOptions | None = None) -> AsyncEngine:
@@ -51,7 +70,9 @@ def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: Pool
 
         return read
     startup = " ".join(f"-c {name}={value}" for name, value in READ_SETTINGS.items())
-    return create_async_engine(engine.url, isolation_level="AUTOCOMMIT", **options.engine_arguments(options=startup))
+    arguments = options.engine_arguments(options=startup)
+    # Autocommit: a returned connection is in no transaction, so there is nothing to roll back.
+    return create_async_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **arguments)
 
 
 class PostgresCatalogReads(SqlCatalogReads):
@@ -62,28 +83,56 @@ class PostgresCatalogReads(SqlCatalogReads):
         super().__init__(read_engine(engine, pool=options))
         #: set_config's scope: the session (autocommit reads), or the transaction behind PgBouncer.
         self._local = options.pgbouncer
+        self._compiled: dict[Select[Any], Compiled] = {}
+
+    async def fetch(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
+        """On our own autocommit sessions, the statement's SQL (compiled once) goes to psycopg as it is,
+        its rows come back as dicts: no per-execution compile lookup, parameter or result processing.
+        Every parameter is a plain value (uuid, str, int, Decimal, list) whose type the SQL casts, and
+        times are UTC (READ_SETTINGS). Behind PgBouncer each read is SQLAlchemy's transaction."""
+        if self._local:
+            return await super().fetch(statement, params)
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled[statement] = statement.compile(dialect=self._engine.dialect)
+        async with self._engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None, "a checked-out connection is open"
+            try:
+                async with driver.cursor(row_factory=dict_row) as cursor:
+                    await cursor.execute(compiled.string, compiled.construct_params(params))
+                    return await cursor.fetchall()
+            except psycopg.Error:
+                if driver.broken:  # SQLAlchemy saw nothing: a lost session must not go back to the pool
+                    await conn.invalidate()
+                raise
 
     async def dispose(self) -> None:
         await self._engine.dispose()
 
-    def tagged(self, name: str) -> ColumnElement[bool]:
-        return books.c.tags.contains([name])  # `tags @> ARRAY[name]`: the GIN index search_books_tags
+    def tagged(self) -> ColumnElement[bool]:
+        return books.c.tags.contains(array([bindparam("tag", type_=String)]))  # `tags @> ARRAY[:tag]`: GIN index
+
+    def by_ids(self) -> ColumnElement[bool]:
+        return books.c.id == any_(bindparam("ids", type_=ARRAY(Uuid())))  # one uuid[] parameter for any number
 
     def each_tag(self) -> TableValuedAlias:
         return func.unnest(books.c.tags).table_valued("value").render_derived()  # AS anon(value)
 
-    def text_match(self, q: str) -> ColumnElement[bool] | None:
-        if not words(q):
-            return None
-        return _VECTOR.op("@@")(_tsquery(q))
+    def text_match(self) -> ColumnElement[bool]:
+        return _VECTOR.op("@@")(_TSQUERY)
 
-    def ranked(self, q: str, where: list[ColumnElement[bool]], cap: int) -> Select[Any]:
-        query = _tsquery(q)
-        rank = func.ts_rank(_VECTOR, query).label("rank")
+    def text_parameters(self, q: str) -> dict[str, Any]:
+        return {"q": q, "q_prefix": " & ".join(f"{word}:*" for word in words(q))}
+
+    def ranked(self, where: list[ColumnElement[bool]]) -> Select[Any]:
+        rank = func.ts_rank(_VECTOR, _TSQUERY).label("rank")
         # LIMIT before ORDER BY: ts_rank runs on at most `cap` rows, however common the word.
-        return select(books.c.id, rank).where(_VECTOR.op("@@")(query), *where).limit(cap)
+        return select(books.c.id, rank).where(_VECTOR.op("@@")(_TSQUERY), *where).limit(bindparam("cap"))
 
-    async def fuzzy(self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]]) -> list[UUID]:
+    async def fuzzy(
+        self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]], params: dict[str, Any]
+    ) -> list[UUID]:
         typed = " ".join(words(q))
         if len(typed) < 3:
             return []
@@ -93,7 +142,7 @@ class PostgresCatalogReads(SqlCatalogReads):
             text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, :local)"),
             {"t": str(FUZZY_THRESHOLD), "local": self._local},
         )
-        return list((await conn.execute(self.fuzzy_statement(typed, where))).scalars())
+        return list((await conn.execute(self.fuzzy_statement(typed, where), params)).scalars())
 
     def fuzzy_statement(self, typed: str, where: list[ColumnElement[bool]]) -> Select[Any]:
         """Books whose title or author holds a close match of `typed`: the two pg_trgm indexes."""

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     Select,
     TableValuedAlias,
+    bindparam,
     column,
     func,
     literal_column,
@@ -29,6 +30,8 @@ _FTS = table("books_fts", column("rowid", Integer))
 _TRI = table("books_fts_tri", column("rowid", Integer))
 #: Trigram candidates looked at for a typo, before checking how close each one is.
 _TRIGRAM_CANDIDATES = 200
+#: A query's words as `text_parameters` binds them.
+_MATCH = text("books_fts MATCH :fts_match")
 
 
 def fts_query(q: str) -> str | None:
@@ -40,33 +43,36 @@ def fts_query(q: str) -> str | None:
 class SqliteCatalogReads(SqlCatalogReads):
     dialect = "sqlite"
 
-    def tagged(self, name: str) -> ColumnElement[bool]:
+    def tagged(self) -> ColumnElement[bool]:
         each = self.each_tag()
-        return select(each.c.value).where(each.c.value == name).exists()
+        return select(each.c.value).where(each.c.value == bindparam("tag")).exists()
+
+    def by_ids(self) -> ColumnElement[bool]:
+        return books.c.id.in_(bindparam("ids", expanding=True))
 
     def each_tag(self) -> TableValuedAlias:
         return func.json_each(books.c.tags).table_valued("value")
 
-    def text_match(self, q: str) -> ColumnElement[bool] | None:
-        match = fts_query(q)
-        if match is None:
-            return None
-        found = select(_FTS.c.rowid).where(text("books_fts MATCH :fts_match").bindparams(fts_match=match))
-        return _ROWID.in_(found)
+    def text_match(self) -> ColumnElement[bool]:
+        return _ROWID.in_(select(_FTS.c.rowid).where(_MATCH))
 
-    def ranked(self, q: str, where: list[ColumnElement[bool]], cap: int) -> Select[Any]:
-        match = fts_query(q)
+    def text_parameters(self, q: str) -> dict[str, Any]:
+        return {"fts_match": fts_query(q)}
+
+    def ranked(self, where: list[ColumnElement[bool]]) -> Select[Any]:
         # bm25 is lower for better matches: negate it so that higher is better, as on PostgreSQL.
         rank = (-func.bm25(literal_column("books_fts"), 10.0, 4.0, 1.0)).label("rank")
         return (
             select(books.c.id, rank)
             .select_from(_FTS.join(books, _FTS.c.rowid == _ROWID))
-            .where(text("books_fts MATCH :fts_match").bindparams(fts_match=match), *where)
+            .where(_MATCH, *where)
             .order_by(rank.desc())
-            .limit(cap)
+            .limit(bindparam("cap"))
         )
 
-    async def fuzzy(self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]]) -> list[UUID]:
+    async def fuzzy(
+        self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]], params: dict[str, Any]
+    ) -> list[UUID]:
         grams = sorted(g for g in trigrams(q) if g.strip() == g)  # FTS5's trigrams hold no padding
         if not grams:
             return []
@@ -79,7 +85,7 @@ class SqliteCatalogReads(SqlCatalogReads):
             .limit(_TRIGRAM_CANDIDATES)
         )
         scored = []
-        for row in (await conn.execute(statement)).all():
+        for row in (await conn.execute(statement, params)).all():
             score = max(word_similarity(q, row.title), word_similarity(q, row.author))
             if score >= FUZZY_THRESHOLD:
                 scored.append((-score, str(row.id), row.id))

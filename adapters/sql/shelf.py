@@ -87,7 +87,7 @@ def _to_item(row: RowMapping) -> ShelfItem:
     review = _part(row, _REVIEW)
     return ShelfItem(
         _to_entry(row, None),
-        to_book(_part(row, _BOOK)),  # type: ignore[arg-type]
+        to_book(_part(row, _BOOK)),
         None if review["id"] is None else to_review(review),  # type: ignore[arg-type]
     )
 

@@ -125,8 +125,8 @@ class CatalogQueries:
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         query = to_query(cmd)
         if not query.public:  # a caller's own unpublished books: never in a shared cache entry
-            found = await self._reads.matches(query)
-            return await self._reads.page(query, found), found.total
+            found, books = await self._reads.listing(query)
+            return books, found.total
         # Hot pages (the first page, popular searches) are served whole from the cache; a miss
         # still reuses the cached count of the same matching set, the costly half of a deep page.
         page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}"
@@ -137,11 +137,12 @@ class CatalogQueries:
         key = "matches:" + query.count_key()
         counts = COUNTS if query.in_stock is None else STOCK_COUNTS  # a sale leaves the first kind right
         matches, generation = await self._cache.read(counts, key, Matches)
-        if matches is None:
-            matches = await self._reads.matches(query)
-            await self._cache.write(counts, key, matches, generation)
-        found = cast(Matches, matches)
-        books = await self._reads.page(query, found)
+        if matches is None:  # count and page in one go
+            found, books = await self._reads.listing(query)
+            await self._cache.write(counts, key, found, generation)
+        else:
+            found = cast(Matches, matches)
+            books = await self._reads.page(query, found)
         await self._cache.write(LISTS, page_key, (found.total, books), page_generation)
         return books, found.total
 

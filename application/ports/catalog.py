@@ -97,6 +97,9 @@ class CatalogReads(Protocol):
     async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
         """The books of the query's window, in its order (relevance: best first)."""
 
+    async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:
+        """`matches` and `page` together, in one round trip where the database allows it."""
+
     async def book(self, book_id: UUID) -> Book | None: ...
     async def genres(self) -> list[GenreCount]: ...
     async def tags(self) -> list[TagCount]: ...

@@ -8,7 +8,7 @@ import pytest
 
 from application.ports.catalog import BookQuery, CatalogReads, Sort
 from entrypoints.bootstrap import Services
-from tests.support.builders import a_book, add_books
+from tests.support.builders import a_book, add_books, add_genre
 
 
 def reads_of(services: Services) -> CatalogReads:
@@ -19,7 +19,10 @@ async def search(services: Services, q: str, **fields: object) -> tuple[list[str
     reads = reads_of(services)
     query = BookQuery(q=q, sort=Sort.RELEVANCE, **fields)  # type: ignore[arg-type]
     matches = await reads.matches(query)
-    return [book.title for book in await reads.page(query, matches)], matches.total
+    found = [book.title for book in await reads.page(query, matches)]
+    together, books = await reads.listing(query)  # the same answer in one go
+    assert (together, [book.title for book in books]) == (matches, found)
+    return found, matches.total
 
 
 async def test_title_outranks_author_outranks_description(backend: Services) -> None:
@@ -132,3 +135,33 @@ async def test_stop_words_alone_match_title_prefixes_in_title_order_and_never_ty
     reads = reads_of(backend)
     newest = BookQuery(q="the", sort=Sort.TITLE, author="cormac")
     assert [b.title for b in await reads.page(newest, await reads.matches(newest))] == ["the Road"]
+
+
+async def test_a_listing_in_one_go_is_its_count_and_its_page(backend: Services) -> None:
+    """Past the end, filtered, in each order and for stop words, `listing` answers as `matches` + `page`."""
+    genre = await add_genre(backend, "Sea Stories")
+    await add_books(
+        backend,
+        *(a_book(title=f"The Tide {n}", price=f"{5 + n}.00", genre=genre if n % 2 else None) for n in range(7)),
+        a_book(title="Harbour Lights", price=None, stock=0),
+    )
+    reads = reads_of(backend)
+    queries = [
+        BookQuery(),
+        BookQuery(limit=3, offset=3),
+        BookQuery(offset=8),
+        BookQuery(offset=50),
+        BookQuery(genre="sea-stories", sort=Sort.PRICE_DESC),
+        BookQuery(max_price=Decimal("8"), in_stock=True, sort=Sort.TITLE),
+        BookQuery(for_sale=False),
+        BookQuery(q="the", sort=Sort.RELEVANCE, limit=2, offset=1),
+        BookQuery(q="tide", sort=Sort.RELEVANCE, offset=6),
+        BookQuery(q="Harbur", sort=Sort.RELEVANCE),
+        BookQuery(q="!!", sort=Sort.RELEVANCE),
+    ]
+    for query in queries:
+        matches = await reads.matches(query)
+        page = await reads.page(query, matches)
+        together, books = await reads.listing(query)
+        assert (together, [b.id for b in books]) == (matches, [b.id for b in page]), query
+        assert [repr(b) for b in books] == [repr(b) for b in page], query  # every field alike

@@ -156,6 +156,8 @@ def test_postgres_stopped_then_started_answers_503_then_recovers(
         f"{running.urls[1]}{API}/auth/login", json={"email": "before@example.com", "password": PASSWORD}
     ).json()["access_token"]
     me = {"Authorization": f"Bearer {token}"}
+    for url in running.urls:  # the read pools hold sessions that the stop will break
+        assert httpx.get(f"{url}{API}/books", params={"q": "dune"}, timeout=10).status_code == 200
     postgres.stop()
     try:
         for url in running.urls * 4:

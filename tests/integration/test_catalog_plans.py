@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.imports_postgres import EXISTING_KEYS, INDEX_PROBES
@@ -38,18 +38,20 @@ async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
 
 @contextmanager
 def captured() -> Iterator[list[tuple[str, Any]]]:
-    """Every statement sent through SQLAlchemy meanwhile, with its parameters."""
+    """Every SELECT sent to psycopg meanwhile (through SQLAlchemy or straight), with its parameters."""
     sent: list[tuple[str, Any]] = []
+    execute = psycopg.AsyncCursor.execute
 
-    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
+    async def keep(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if isinstance(query, str) and query.lstrip().upper().startswith("SELECT"):
+            sent.append((query, params))
+        return await execute(cursor, query, params, **kwargs)
 
-    event.listen(Engine, "before_cursor_execute", keep)
+    psycopg.AsyncCursor.execute = keep  # type: ignore[method-assign,assignment]
     try:
         yield sent
     finally:
-        event.remove(Engine, "before_cursor_execute", keep)
+        psycopg.AsyncCursor.execute = execute  # type: ignore[method-assign]
 
 
 async def plans_of(engine: AsyncEngine, query: BookQuery) -> str:
@@ -59,6 +61,7 @@ async def plans_of(engine: AsyncEngine, query: BookQuery) -> str:
     try:
         with captured() as sent:
             await reads.page(query, await reads.matches(query))
+            await reads.listing(query)  # the page with its count, as the service reads them
         assert sent
         async with explaining.connect() as conn:
             plans = [
