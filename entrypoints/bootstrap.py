@@ -47,7 +47,7 @@ from application.activity.service import ActivityService
 from application.catalog.service import CatalogService
 from application.commerce.service import CommerceService
 from application.delivery.service import MailService
-from application.deps import Deps, Policy, RateLimits
+from application.deps import Deps
 from application.events import after_commit_subscribers, event_handlers
 from application.identity.service import IdentityService
 from application.imports.service import ImportService
@@ -71,6 +71,7 @@ from entrypoints.connections import connection_budget
 from entrypoints.heap import eased
 from entrypoints.identity_providers import identity_providers as configured_providers
 from entrypoints.operations import QUEUES, build_operations
+from entrypoints.policy import policy_from
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.tracing import trace_engine
@@ -131,28 +132,6 @@ class Services:
         closers, self._closers = self._closers, []
         for close in reversed(closers):
             await close()
-
-
-def policy_from(settings: Settings) -> Policy:
-    return Policy(
-        access_token_ttl=settings.access_token_ttl,
-        refresh_token_ttl=settings.refresh_token_ttl,
-        require_verified_email=settings.require_verified_email,
-        public_url=settings.public_url.rstrip("/"),
-        currency=settings.currency,
-        payment_limit=settings.payment_limit,
-        rate_limits=RateLimits(
-            login_per_email=settings.rate_limit_login_per_email,
-            login_per_address=settings.rate_limit_login_per_address,
-            forgot_per_email=settings.rate_limit_forgot_per_email,
-            reset_per_email=settings.rate_limit_reset_per_email,
-            books_per_user=settings.rate_limit_books_per_user,
-        ),
-        import_batch_size=settings.import_batch_size,
-        import_lanes=settings.import_lanes,
-        import_lease_seconds=settings.import_lease_seconds,
-        oauth_redirect_uris=settings.oauth_redirect_uris,
-    )
 
 
 def bootstrap(
