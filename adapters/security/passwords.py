@@ -101,6 +101,7 @@ class PwdlibPasswordHasher:
         if self._heap is not None:
             self._heap.fix_thresholds(memory_kib * 1024)
         self._release_later: asyncio.TimerHandle | None = None
+        self._releasing: asyncio.Task[None] | None = None
         self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
@@ -128,8 +129,12 @@ class PwdlibPasswordHasher:
 
     def _release_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         self._release_later = None
-        if self._in_flight == 0 and self._heap is not None:
-            loop.create_task(self._release(self._heap))
+        if self._in_flight == 0 and self._heap is not None and self._releasing is None:
+            self._releasing = loop.create_task(self._release(self._heap))  # held: the loop keeps tasks weakly
+            self._releasing.add_done_callback(self._released)
+
+    def _released(self, _task: asyncio.Task[None]) -> None:
+        self._releasing = None
 
     async def _release(self, heap: GlibcHeap) -> None:
         """Each pool thread trims its own arena (the barrier puts one task on every thread)."""
