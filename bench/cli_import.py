@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 
 from tests.support.databases import create_postgres_database, drop_postgres_database
 from tests.support.imports import write_csv
-from tests.support.settings import POSTGRES_URL, TEST_SECRET
+from tests.support.processes import folio_env
+from tests.support.settings import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLIO = str(ROOT / ".venv" / "bin" / "folio")
@@ -44,15 +45,7 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 def _round(code: Path | None, files: dict[str, Path], directory: Path) -> dict[str, tuple[float, float]]:
     name = f"folio_bench_cli_import_{os.getpid()}"
     url = create_postgres_database(POSTGRES_URL, name)
-    env = os.environ | {
-        "FOLIO_DATABASE_URL": url,
-        "FOLIO_JWT_SECRET": TEST_SECRET,
-        "FOLIO_ALLOWED_HOSTS": "*",
-        "FOLIO_CORS_ORIGINS": "",
-        "FOLIO_VAR_DIR": str(directory / "var"),
-        "FOLIO_LOG_LEVEL": "WARNING",
-    }
-    env.pop("FOLIO_VALKEY_URL", None)
+    env = folio_env(directory / "var", database_url=url, log_level="WARNING")
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,8 @@ from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import main, upgrade_database
 from entrypoints.http.app import create_app
 from tests.support.http import API
-from tests.support.settings import TEST_SECRET, make_settings
+from tests.support.processes import folio_env
+from tests.support.settings import make_settings
 
 
 @pytest.fixture
@@ -55,13 +55,7 @@ async def test_books_imported_on_the_command_line_show_in_the_servers_cached_cat
     services = bootstrap(settings)
     path = tmp_path / "books.csv"
     path.write_text("title,author,price\nThe Comet,Ann Author,9.99\n")
-    env = os.environ | {
-        "FOLIO_VAR_DIR": str(tmp_path / "var"),
-        "FOLIO_JWT_SECRET": TEST_SECRET,
-        "FOLIO_ALLOWED_HOSTS": "*",
-        "FOLIO_CORS_ORIGINS": "",
-        **{f"FOLIO_{key.upper()}": value for key, value in overrides.items()},
-    }
+    env = folio_env(tmp_path / "var", **overrides)
     async with AsyncTestClient(app=create_app(services)) as client:
         assert (await client.get(f"{API}/books", params={"q": "comet"})).json()["total"] == 0  # now cached
         command = [sys.executable, "-m", "entrypoints.cli", "books", "import", str(path)]
