@@ -89,6 +89,10 @@ bench-login: install
 # CSV import: a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
 bench-import: install
 	$(BIN)/python -m bench.imports
+# `folio books import` end to end: a one-row file (the fixed start-up cost) and 20k rows (BENCH_CLI_ROWS), wall and CPU.
+.PHONY: bench-cli-import
+bench-cli-import: install
+	$(BIN)/python -m bench.cli_import
 # Bring your library: a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
 .PHONY: bench-library-import
 bench-library-import: install

@@ -55,7 +55,7 @@ from application.imports.service import ImportService
 from application.journal.service import JournalService
 from application.library.importing import LibraryService
 from application.operations.service import OperationsService
-from application.policy import Policy, RateLimits
+from application.policy import Policy
 from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
@@ -73,6 +73,7 @@ from entrypoints.connections import connection_budget
 from entrypoints.heap import eased
 from entrypoints.identity_providers import identity_providers as configured_providers
 from entrypoints.operations import QUEUES, build_operations
+from entrypoints.policy import policy_from
 from entrypoints.probes import ScrapeGauge
 from entrypoints.settings import Settings
 from entrypoints.tracing import trace_engine
@@ -135,28 +136,6 @@ class Services:
         closers, self._closers = self._closers, []
         for close in reversed(closers):
             await close()
-
-
-def policy_from(settings: Settings) -> Policy:
-    return Policy(
-        access_token_ttl=settings.access_token_ttl,
-        refresh_token_ttl=settings.refresh_token_ttl,
-        require_verified_email=settings.require_verified_email,
-        public_url=settings.public_url.rstrip("/"),
-        currency=settings.currency,
-        payment_limit=settings.payment_limit,
-        rate_limits=RateLimits(
-            login_per_email=settings.rate_limit_login_per_email,
-            login_per_address=settings.rate_limit_login_per_address,
-            forgot_per_email=settings.rate_limit_forgot_per_email,
-            reset_per_email=settings.rate_limit_reset_per_email,
-            books_per_user=settings.rate_limit_books_per_user,
-        ),
-        import_batch_size=settings.import_batch_size,
-        import_lanes=settings.import_lanes,
-        import_lease_seconds=settings.import_lease_seconds,
-        oauth_redirect_uris=settings.oauth_redirect_uris,
-    )
 
 
 def bootstrap(

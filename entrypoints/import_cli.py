@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from uuid import UUID
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from adapters.memory.imports import MemoryImportProgressStore
+from adapters.sql.engine import make_engine
+from adapters.sql.uow import SqlUowFactory
+from adapters.system import SystemClock
+from application.events import after_commit_subscribers, event_handlers
+from application.imports.service import ImportService
 from application.imports.start import StartImport
+from application.ports.catalog import CatalogCache, NoCatalogCache
+from application.ports.imports import ImportProgressStore
+from application.ports.outbox import Publisher, PublishError
 from domain.errors import DomainError
 from domain.imports import ImportProgress, ImportStatus
-from entrypoints.bootstrap import bootstrap
+from entrypoints.connections import connection_budget
 from entrypoints.heap import collector_eased
+from entrypoints.policy import policy_from
 from entrypoints.settings import Settings
 
 _SHOWN_ERRORS = 20
@@ -24,6 +34,48 @@ class _NoQueue:
 
     async def enqueue(self, import_id: UUID) -> None:
         return None
+
+
+class _NoWorker:
+    """Without Valkey no worker could take a mail from this process: the rows stay for the relay of
+    the next process that runs one (as the composition root's publisher does with no worker running)."""
+
+    async def publish(self, message_ids: Sequence[UUID]) -> None:
+        raise PublishError("no worker is running in this process")
+
+
+def import_service(settings: Settings) -> tuple[ImportService, Callable[[], Awaitable[None]]]:
+    """What `entrypoints.bootstrap` wires for an import run here, and nothing else (no HTTP app,
+    identity providers, catalog read pools; Valkey and Dramatiq only when configured): starting the
+    whole composition root was most of a small file's import. With it, the service and its closer."""
+    engine = make_engine(settings.database_url, pool=connection_budget(settings).write)
+    closers: list[Callable[[], Awaitable[None]]] = [engine.dispose]
+    uow = SqlUowFactory(engine, handlers=event_handlers())
+    clock = SystemClock()
+    progress: ImportProgressStore = MemoryImportProgressStore()
+    cache: CatalogCache = NoCatalogCache()  # an in-process cache here would have no reader
+    publisher: Publisher = _NoWorker()
+    if settings.valkey_url is not None:  # the servers' shared cache, progress records and mail queue
+        from adapters.valkey.catalog_cache import ValkeyCatalogCache
+        from adapters.valkey.client import make_client
+        from adapters.valkey.imports import ValkeyImportProgressStore
+        from entrypoints.worker.wiring import build_mail
+
+        valkey = make_client(settings.valkey_url)
+        closers.append(valkey.aclose)
+        progress = ValkeyImportProgressStore(valkey, settings.valkey_prefix)
+        if settings.catalog_cache:
+            cache = shared = ValkeyCatalogCache(valkey, settings.valkey_prefix)
+            closers.append(shared.aclose)
+        publisher = build_mail(settings, publisher=None, mailer=None).ports.publisher
+    uow.subscribers = after_commit_subscribers(publisher=publisher, catalog_cache=cache)
+
+    async def aclose() -> None:
+        for close in reversed(closers):
+            await close()
+
+    service = ImportService(uow=uow, clock=clock, progress=progress, queue=_NoQueue(), policy=policy_from(settings))
+    return service, aclose
 
 
 async def _read(path: Path) -> AsyncIterator[bytes]:
@@ -48,10 +100,10 @@ def _summary(console: Console, progress: ImportProgress) -> None:
 async def run_import_file(settings: Settings, path: Path) -> int:
     """Exit status: 0 when every row was imported, 1 when some rows failed, 2 when the import did not run."""
     console = Console(stderr=True)
-    services = bootstrap(settings, import_queue=_NoQueue())
+    imports, aclose = import_service(settings)
     try:
         try:
-            started = await services.imports.start(StartImport(path.name, _read(path)))
+            started = await imports.start(StartImport(path.name, _read(path)))
         except DomainError as exc:
             console.print(f"[red]{path}: {exc.detail}[/red]")
             return 2
@@ -68,9 +120,9 @@ async def run_import_file(settings: Settings, path: Path) -> int:
                 bar.update(task, completed=progress.processed_rows)
 
             with collector_eased():
-                final = await services.imports.run(started.id, on_progress=advance)
+                final = await imports.run(started.id, on_progress=advance)
     finally:
-        await services.aclose()
+        await aclose()
     assert final is not None
     _summary(Console(), final)
     if final.status is not ImportStatus.COMPLETED:

@@ -25,9 +25,10 @@ def _url() -> str:
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Render advanced-alchemy column types with their import, which autogenerate forgets."""
+    """Render the tables' UUID and UTC datetime types as advanced-alchemy's (which store the same, and
+    which the migrations name), with their import, which autogenerate forgets."""
     module = type(obj).__module__
-    if type_ == "type" and module.startswith("advanced_alchemy.types"):
+    if type_ == "type" and (module.startswith("advanced_alchemy.types") or module == "adapters.sql.types"):
         autogen_context.imports.add("import advanced_alchemy.types")
         if type(obj).__name__ == "DateTimeUTC":
             return "advanced_alchemy.types.DateTimeUTC(timezone=True)"

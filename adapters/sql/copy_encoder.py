@@ -9,11 +9,11 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from advanced_alchemy.types import GUID, DateTimeUTC
 from psycopg.adapt import PyFormat
 from sqlalchemy import ARRAY, Column, Date, Integer, Numeric, String, Table
 
 from adapters.sql.tables import books
+from adapters.sql.types import GUID, DateTimeUTC
 from domain.catalog import Book
 
 

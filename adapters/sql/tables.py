@@ -5,7 +5,6 @@ Sizes bound what the edge accepts: every string has a length and every count fit
 
 from __future__ import annotations
 
-from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -30,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from adapters.sql.types import GUID, DateTimeUTC
 
 metadata = MetaData(
     naming_convention={

@@ -1,13 +1,22 @@
-"""`folio books import FILE` on the embedded default: same rules as the API, a bar and a summary."""
+"""`folio books import FILE`: same rules as the API, a bar and a summary; with Valkey, the servers see it."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from litestar.testing import AsyncTestClient
 
+from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import main, upgrade_database
+from entrypoints.http.app import create_app
+from tests.support.http import API
+from tests.support.processes import folio_env
+from tests.support.settings import make_settings
 
 
 @pytest.fixture
@@ -36,3 +45,22 @@ def test_a_file_without_the_required_columns_is_refused(tmp_path: Path, env: dic
     result = CliRunner().invoke(main, ["books", "import", str(path)], env=env)
     assert result.exit_code == 2
     assert "author" in result.output
+
+
+async def test_books_imported_on_the_command_line_show_in_the_servers_cached_catalog(
+    pg_url: str, valkey_url: str, valkey_prefix: str, tmp_path: Path
+) -> None:
+    overrides = {"database_url": pg_url, "valkey_url": valkey_url, "valkey_prefix": valkey_prefix}
+    settings = make_settings(tmp_path / "var", **overrides)
+    services = bootstrap(settings)
+    path = tmp_path / "books.csv"
+    path.write_text("title,author,price\nThe Comet,Ann Author,9.99\n")
+    env = folio_env(tmp_path / "var", **overrides)
+    async with AsyncTestClient(app=create_app(services)) as client:
+        assert (await client.get(f"{API}/books", params={"q": "comet"})).json()["total"] == 0  # now cached
+        command = [sys.executable, "-m", "entrypoints.cli", "books", "import", str(path)]
+        done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        found = (await client.get(f"{API}/books", params={"q": "comet"})).json()
+    await services.aclose()
+    assert [item["title"] for item in found["items"]] == ["The Comet"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from pathlib import Path
 
 import bcrypt
+import pytest
 
-from adapters.security.passwords import PwdlibPasswordHasher
+from adapters.security import passwords
+from adapters.security.passwords import GlibcHeap, PwdlibPasswordHasher
 
 PASSWORD = "a-long-enough-passphrase"
 
@@ -57,3 +61,49 @@ async def test_argon2_runs_off_the_event_loop_thread() -> None:
     await hasher.burn()
     assert len(threads) == 4
     assert threading.get_ident() not in threads
+
+
+async def test_no_more_hashes_at_once_than_threads() -> None:
+    hasher = PwdlibPasswordHasher(memory_kib=1024, time_cost=1, threads=2)
+    inner = hasher._hash
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    class Counting:
+        def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            try:
+                return inner.verify_and_update(password, hashed)
+            finally:
+                with lock:
+                    running -= 1
+
+    hashed = await hasher.hash(PASSWORD)
+    hasher._hash = Counting()  # type: ignore[assignment]
+    results = await asyncio.gather(*(hasher.verify(PASSWORD, hashed) for _ in range(12)))
+    assert results == [(True, None)] * 12
+    assert most <= 2
+
+
+def _resident_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(GlibcHeap.load() is None, reason="returning argon2's buffers is glibc's")
+async def test_argon2_buffers_go_back_to_the_system_once_logins_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "IDLE_TRIM_SECONDS", 0.05)
+    hasher = PwdlibPasswordHasher(memory_kib=16 * 1024, time_cost=1, threads=2)
+    hashed = await hasher.hash(PASSWORD)
+    before = _resident_mib()
+    await asyncio.gather(*(hasher.verify(PASSWORD, hashed) for _ in range(8)))
+    held = _resident_mib()
+    assert held - before > 8  # each thread kept its 16 MiB buffer for the next hash
+    await asyncio.sleep(1)
+    assert _resident_mib() < held - 12
