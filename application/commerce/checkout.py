@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from application.deps import Deps
@@ -46,7 +45,8 @@ def payments_of(deps: Deps) -> PaymentGateway:
 
 
 class CheckoutHandler:
-    """Locks the buyer, then the cart's books in id order; checks stock, charges, takes stock, empties the cart."""
+    """Locks the buyer; prices the cart from this request's read of its books; writes the order and all that
+    follows from it; takes the stock last (the books' row locks are held only from there to the commit)."""
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
@@ -68,37 +68,39 @@ class CheckoutHandler:
             cart = Cart(user.id, await uow.carts.items_of(user.id))
             if not cart.items:
                 raise CartEmpty("add a book to the cart first")
-            order_of = partial(
-                Order.from_cart,
+            # Priced and refused (sold out, off sale) from a read without row locks: nobody waits on the
+            # books' locks for what follows, only for the stock taken at the end.
+            books = {book.id: book for book in await uow.books.get_many(cart.book_ids())}
+            order = Order.from_cart(
                 cart,
+                books,
                 order_id=uuid4(),
                 currency=deps.policy.currency,
                 now=deps.clock.now(),
                 idempotency_key=cmd.idempotency_key,
             )
-            # Sold out already (a burst on the last copies): refused from a snapshot taken during this
-            # request, without queueing behind the buyers who hold the books' row locks.
-            order_of({book.id: book for book in await uow.books.get_many(cart.book_ids())})
-            # Locked and read in the same statement, so stock is what it is now, not what it was.
-            books = {book.id: book for book in await uow.books.get_many(cart.book_ids(), lock=True)}
-            order = order_of(books)
-            payment = await self._payments.charge(
-                PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
-            )
-            if not payment.approved:
-                order.fail_payment()
-                await uow.orders.add(order)
-                await uow.commit()
-                raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
+            declined = replace(order, events=[])  # what is kept if the payment is declined
             order.confirm(books)
             uow.track(order)  # OrderConfirmed: the buyer's activity, and the shelf marks the books owned
-            await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
             uow.record(BooksChanged(books_changed(books, stock=True)))
+            await uow.dispatch()
+            # Only where enough copies are left now, else InsufficientStock and nothing above is kept.
+            await uow.books.take_stock({line.book_id: line.quantity for line in order.lines})
+            payment = await self._payments.charge(
+                PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
+            )
+            if payment.approved:
+                await uow.commit()
+                return CheckoutResult(order, created=True)
+        # Rolled back: stock, cart and outbox as they were; the declined order alone is kept.
+        declined.fail_payment()
+        async with deps.uow() as uow:
+            await uow.orders.add(declined)
             await uow.commit()
-        return CheckoutResult(order, created=True)
+        raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
 
 
 async def _confirmation_mail(deps: Deps, uow: UnitOfWork, user: User, order: Order) -> None:
