@@ -65,12 +65,12 @@ class CheckoutHandler:
                 if earlier is not None:
                     return _replay(earlier)
             user.ensure_verified(required=deps.policy.require_verified_email)
-            cart = Cart(user.id, await uow.carts.items_of(user.id))
-            if not cart.items:
-                raise CartEmpty("add a book to the cart first")
             # Priced and refused (sold out, off sale) from a read without row locks: nobody waits on the
             # books' locks for what follows, only for the stock taken at the end.
-            books = {book.id: book for book in await uow.books.get_many(cart.book_ids())}
+            items, books = await uow.carts.with_books(user.id)
+            cart = Cart(user.id, items)
+            if not cart.items:
+                raise CartEmpty("add a book to the cart first")
             order = Order.from_cart(
                 cart,
                 books,

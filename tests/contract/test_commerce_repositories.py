@@ -105,6 +105,21 @@ async def test_cart_lines_are_stored_per_user_and_book(uow: UowFactory) -> None:
         assert [i.quantity for i in await tx.carts.items_of(other)] == [5]
 
 
+async def test_a_cart_is_read_with_its_books_as_they_are_now(uow: UowFactory) -> None:
+    me, other = await _user(uow), await _user(uow)
+    first, second = await _book(uow, stock=3, title="First"), await _book(uow, stock=0, title="Second")
+    async with uow() as tx:
+        await tx.carts.add(CartItem(uuid4(), me, second, 1, T0 + timedelta(seconds=1)))
+        await tx.carts.add(CartItem(uuid4(), me, first, 2, T0))
+        await tx.carts.add(CartItem(uuid4(), other, first, 5, T0))
+        await tx.commit()
+    async with uow(read_only=True) as tx:
+        items, books = await tx.carts.with_books(me)
+        assert await tx.carts.with_books(uuid4()) == ([], {})
+    assert [(i.book_id, i.quantity, i.user_id) for i in items] == [(first, 2, me), (second, 1, me)]
+    assert {book_id: (b.title, b.stock) for book_id, b in books.items()} == {first: ("First", 3), second: ("Second", 0)}
+
+
 async def test_orders_keep_their_lines_and_money_exactly(uow: UowFactory) -> None:
     me = await _user(uow)
     book = await _book(uow)
