@@ -111,7 +111,8 @@ async def _run(apis: list[str], sessions: list[dict[str, str]]) -> tuple[float, 
 def _print_warnings(var: Path) -> None:
     for log in sorted(var.glob("api*.log")):
         print(f"--- {log.name}, its warnings and errors:")
-        print("\n".join(line for line in log.read_text().splitlines() if "WARNING" in line or "ERROR" in line))
+        lines = log.read_text().splitlines()
+        print("\n".join(line for line in lines if "warn" in line.lower() or "error" in line.lower()))
 
 
 async def _deadlocks(services: Services) -> int:

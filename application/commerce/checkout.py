@@ -1,4 +1,5 @@
-"""Checkout: the cart becomes a paid order in one transaction, or nothing changes."""
+"""Checkout: the cart becomes a paid order in one transaction, or nothing changes (a declined payment
+keeps its order alone, as PAYMENT_FAILED)."""
 
 from __future__ import annotations
 
@@ -86,9 +87,10 @@ class CheckoutHandler:
             await uow.carts.clear(user.id)
             await _confirmation_mail(deps, uow, user, order)
             uow.record(BooksChanged(books_changed(books, stock=True)))
-            await uow.dispatch()
+            await uow.dispatch()  # the buyer's activity and owned books now, before the books' row locks
             # Only where enough copies are left now, else InsufficientStock and nothing above is kept.
             await uow.books.take_stock({line.book_id: line.quantity for line in order.lines})
+            # Charged once the copies are secured, so no refused checkout is ever charged.
             payment = await self._payments.charge(
                 PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
             )
