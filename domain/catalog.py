@@ -23,6 +23,13 @@ class InsufficientStock(Conflict):
     title = "Not enough stock"
 
 
+def short_of_stock(book: Book | None, wanted: int) -> str:
+    """What InsufficientStock says of `wanted` copies of `book` (None: it left the catalog)."""
+    if book is None:
+        return "a book in the cart is no longer sold"
+    return f"{book.title}: {book.stock} left, {wanted} wanted"
+
+
 class NotForSale(Conflict):
     code = "not-for-sale"
     title = "The book is not for sale"

@@ -9,7 +9,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.activity import ActivityEvent, ActivityKind, Done
-from domain.catalog import Book, InsufficientStock
+from domain.catalog import Book, InsufficientStock, short_of_stock
 from domain.errors import Conflict, DomainError, InvalidField, NotFound
 from domain.events import DomainEvent
 from domain.money import Money
@@ -59,7 +59,7 @@ class PreBooked(ActivityEvent):
 def _ensure_in_stock(book: Book, quantity: int) -> None:
     book.sale_price  # noqa: B018 - raises NotForSale for a book without a price or not published
     if quantity > book.stock:
-        raise InsufficientStock(f"{book.title}: {book.stock} left, {quantity} wanted")
+        raise InsufficientStock(short_of_stock(book, quantity))
 
 
 @dataclass(eq=False, slots=True)
@@ -203,7 +203,7 @@ class Order:
         for item in cart.items:
             book = books.get(item.book_id)
             if book is None:
-                raise InsufficientStock("a book in the cart is no longer sold")
+                raise InsufficientStock(short_of_stock(None, item.quantity))
             _ensure_in_stock(book, item.quantity)
             lines.append(OrderLine(book.id, book.title, book.author, book.sale_price, item.quantity))
         lines.sort(key=lambda line: (line.title, str(line.book_id)))

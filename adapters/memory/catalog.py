@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.catalog import Book
+from domain.catalog import Book, InsufficientStock, short_of_stock
 from domain.commerce import Order
 
 if TYPE_CHECKING:
@@ -42,10 +42,12 @@ class MemoryBookRepository:
     async def update(self, book: Book) -> None:
         self._rows[book.id] = stored_row(book)
 
-    async def save_stock(self, books: Sequence[Book]) -> None:
-        for book in books:
-            if book.id in self._rows:
-                self._rows[book.id].stock = book.stock
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+        for book_id, quantity in sorted(quantities.items()):
+            book = self._rows.get(book_id)
+            if book is None or book.stock < quantity:
+                raise InsufficientStock(short_of_stock(book, quantity))
+            book.stock -= quantity
 
     async def delete(self, book_id: UUID) -> None:
         self._rows.pop(book_id, None)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from adapters.memory.catalog import stored_row
+from domain.catalog import Book
 from domain.commerce import AlreadyPrebooked, CartItem, Order, OrderStatus, PreBooking, PreBookingStatus
 from domain.errors import Conflict
 
@@ -16,10 +17,15 @@ if TYPE_CHECKING:
 class MemoryCartRepository:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._rows: dict[UUID, CartItem] = uow.table("cart_items")
+        self._books: dict[UUID, Book] = uow.table("books")
 
     async def items_of(self, user_id: UUID) -> list[CartItem]:
         found = [copy.copy(item) for item in self._rows.values() if item.user_id == user_id]
         return sorted(found, key=lambda item: (item.added_at, item.id))
+
+    async def with_books(self, user_id: UUID) -> tuple[list[CartItem], dict[UUID, Book]]:
+        items = await self.items_of(user_id)
+        return items, {i.book_id: copy.deepcopy(self._books[i.book_id]) for i in items if i.book_id in self._books}
 
     async def add(self, item: CartItem) -> None:
         if any(i.user_id == item.user_id and i.book_id == item.book_id for i in self._rows.values()):

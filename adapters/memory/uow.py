@@ -92,10 +92,13 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         finally:
             self._reset()
 
+    async def dispatch(self) -> None:
+        await self._dispatch(self)
+
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("commit in a read-only unit of work")
-        await self._dispatch(self)
+        await self.dispatch()
         self.store.tables = self.tables
         self.tables = copy.deepcopy(self.tables)
         self._committed = True

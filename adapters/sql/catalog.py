@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.tables import books, genres, order_items, users
 from application.uow import UnitOfWorkBase
-from domain.catalog import Book, Contributor, Genre
+from domain.catalog import Book, Contributor, Genre, InsufficientStock, short_of_stock
 from domain.money import Money
 
 BOOK_WITH_GENRE = (
@@ -96,6 +96,13 @@ def book_values(book: Book) -> dict[str, Any]:
     }
 
 
+def _refuse_short(wanted: Sequence[tuple[UUID, int]], found: Mapping[UUID, Book]) -> None:
+    for book_id, quantity in wanted:
+        book = found.get(book_id)
+        if book is None or book.stock < quantity:
+            raise InsufficientStock(short_of_stock(book, quantity))
+
+
 class SqlBookRepository:
     def __init__(self, conn: AsyncConnection, uow: UnitOfWorkBase) -> None:
         self._conn = conn
@@ -127,12 +134,24 @@ class SqlBookRepository:
     async def update(self, book: Book) -> None:
         await self._conn.execute(update(books).where(books.c.id == book.id).values(book_values(book)))
 
-    async def save_stock(self, books_sold: Sequence[Book]) -> None:
-        if books_sold:
-            await self._conn.execute(
-                update(books).where(books.c.id == bindparam("book_id")).values(stock=bindparam("new_stock")),
-                [{"book_id": book.id, "new_stock": book.stock} for book in books_sold],
-            )
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+        wanted = sorted(quantities.items())
+        if not wanted:
+            return
+        if len(wanted) > 1:
+            # Several books: all their row locks first, in id order, so two carts never wait on each other
+            # in a cycle; a book short of stock is found under its lock and refused before any is taken.
+            _refuse_short(wanted, {book.id: book for book in await self.get_many(list(quantities), lock=True)})
+        # The guard is the database's: a book with fewer copies left than wanted is not touched.
+        taken = await self._conn.execute(
+            update(books)
+            .where(books.c.id == bindparam("book_id"), books.c.stock >= bindparam("quantity"))
+            .values(stock=books.c.stock - bindparam("quantity")),
+            [{"book_id": book_id, "quantity": quantity} for book_id, quantity in wanted],
+        )
+        if taken.rowcount != len(wanted):
+            _refuse_short(wanted, {book.id: book for book in await self.get_many(list(quantities))})
+            raise InsufficientStock("a book in the cart was sold out meanwhile")
 
     async def delete(self, book_id: UUID) -> None:
         await self._conn.execute(delete(books).where(books.c.id == book_id))

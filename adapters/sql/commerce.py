@@ -14,7 +14,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.tables import cart_items, order_items, orders, prebookings
+from adapters.sql.catalog import book_rows, to_book
+from adapters.sql.tables import books, cart_items, order_items, orders, prebookings
+from domain.catalog import Book
 from domain.commerce import (
     AlreadyPrebooked,
     CartItem,
@@ -28,8 +30,9 @@ from domain.errors import Conflict
 from domain.money import Money
 
 
-def _to_item(row: RowMapping) -> CartItem:
-    return CartItem(row["id"], row["user_id"], row["book_id"], row["quantity"], row["added_at"])
+def _to_item(row: RowMapping, prefix: str = "") -> CartItem:
+    p = prefix
+    return CartItem(row[f"{p}id"], row[f"{p}user_id"], row[f"{p}book_id"], row[f"{p}quantity"], row[f"{p}added_at"])
 
 
 class SqlCartRepository:
@@ -41,6 +44,17 @@ class SqlCartRepository:
             select(cart_items).where(cart_items.c.user_id == user_id).order_by(cart_items.c.added_at, cart_items.c.id)
         )
         return [_to_item(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def with_books(self, user_id: UUID) -> tuple[list[CartItem], dict[UUID, Book]]:
+        query = (
+            book_rows()
+            .add_columns(*(column.label(f"item_{column.name}") for column in cart_items.c))
+            .join(cart_items, cart_items.c.book_id == books.c.id)
+            .where(cart_items.c.user_id == user_id)
+            .order_by(cart_items.c.added_at, cart_items.c.id)
+        )
+        rows = (await self._conn.execute(query)).mappings().all()
+        return [_to_item(row, "item_") for row in rows], {row["id"]: to_book(row) for row in rows}
 
     async def add(self, item: CartItem) -> None:
         values = {
@@ -70,6 +84,10 @@ def _to_line(row: RowMapping) -> OrderLine:
     return OrderLine(row["book_id"], row["title"], row["author"], Money(Decimal(row["unit_price"])), row["quantity"])
 
 
+_ONE_ORDER_PER_KEY = "uq_orders_user_idempotency_key"
+_KEY_TAKEN = "a checkout with this Idempotency-Key is already recorded"
+
+
 class SqlOrderRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -97,11 +115,20 @@ class SqlOrderRepository:
             }
             for line in order.lines
         ]
+        order_row = insert(orders).values(values)
+        # No savepoint: a refused insert ends the checkout, and its transaction with it.
+        if lines and self._conn.dialect.name == "postgresql":
+            try:  # the order and its lines in one statement (the lines' foreign keys are checked at its end)
+                await self._conn.execute(insert(order_items).values(lines).add_cte(order_row.cte("placed")))
+            except IntegrityError as error:
+                if getattr(getattr(error.orig, "diag", None), "constraint_name", None) == _ONE_ORDER_PER_KEY:
+                    raise Conflict(_KEY_TAKEN) from None
+                raise
+            return
         try:
-            # No savepoint: a refused insert ends the checkout, and its transaction with it.
-            await self._conn.execute(insert(orders).values(values))
+            await self._conn.execute(order_row)
         except IntegrityError:
-            raise Conflict("a checkout with this Idempotency-Key is already recorded") from None
+            raise Conflict(_KEY_TAKEN) from None
         if lines:
             await self._conn.execute(insert(order_items), lines)
 

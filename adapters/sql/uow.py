@@ -117,8 +117,11 @@ class SqlUnitOfWork(UnitOfWorkBase):
         finally:
             self._reset()
 
-    async def commit(self) -> None:
+    async def dispatch(self) -> None:
         await self._dispatch(self)
+
+    async def commit(self) -> None:
+        await self.dispatch()
         await self.connection.commit()
         self._committed = True
 

@@ -1,9 +1,9 @@
-"""Checkout: the cart becomes a paid order in one transaction, or nothing changes."""
+"""Checkout: the cart becomes a paid order in one transaction, or nothing changes (a declined payment
+keeps its order alone, as PAYMENT_FAILED)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from application.mail import ORDER_CONFIRMATION, queue_mail
@@ -40,7 +40,8 @@ def _replay(order: Order) -> CheckoutResult:
 
 
 class CheckoutHandler:
-    """Locks the buyer, then the cart's books in id order; checks stock, charges, takes stock, empties the cart."""
+    """Locks the buyer; prices the cart from this request's read of its books; writes the order and all that
+    follows from it; takes the stock last (the books' row locks are held only from there to the commit)."""
 
     def __init__(
         self, *, uow: UowFactory, clock: Clock, payments: PaymentGateway, currency: str, require_verified_email: bool
@@ -63,40 +64,43 @@ class CheckoutHandler:
                 if earlier is not None:
                     return _replay(earlier)
             user.ensure_verified(required=self._require_verified_email)
-            cart = Cart(user.id, await uow.carts.items_of(user.id))
+            # Priced and refused (sold out, off sale) from a read without row locks: nobody waits on the
+            # books' locks for what follows, only for the stock taken at the end.
+            items, books = await uow.carts.with_books(user.id)
+            cart = Cart(user.id, items)
             if not cart.items:
                 raise CartEmpty("add a book to the cart first")
-            order_of = partial(
-                Order.from_cart,
+            order = Order.from_cart(
                 cart,
+                books,
                 order_id=uuid4(),
                 currency=self._currency,
                 now=self._clock.now(),
                 idempotency_key=cmd.idempotency_key,
             )
-            # Sold out already (a burst on the last copies): refused from a snapshot taken during this
-            # request, without queueing behind the buyers who hold the books' row locks.
-            order_of({book.id: book for book in await uow.books.get_many(cart.book_ids())})
-            # Locked and read in the same statement, so stock is what it is now, not what it was.
-            books = {book.id: book for book in await uow.books.get_many(cart.book_ids(), lock=True)}
-            order = order_of(books)
-            payment = await self._payments.charge(
-                PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
-            )
-            if not payment.approved:
-                order.fail_payment()
-                await uow.orders.add(order)
-                await uow.commit()
-                raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
+            declined = replace(order, events=[])  # what is kept if the payment is declined
             order.confirm(books)
             uow.track(order)  # OrderConfirmed: the buyer's activity, and the shelf marks the books owned
-            await uow.books.save_stock(list(books.values()))
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(self._clock, uow, user, order)
             uow.record(BooksChanged(books_changed(books, stock=True)))
+            await uow.dispatch()  # the buyer's activity and owned books now, before the books' row locks
+            # Only where enough copies are left now, else InsufficientStock and nothing above is kept.
+            await uow.books.take_stock({line.book_id: line.quantity for line in order.lines})
+            # Charged once the copies are secured, so no refused checkout is ever charged.
+            payment = await self._payments.charge(
+                PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))
+            )
+            if payment.approved:
+                await uow.commit()
+                return CheckoutResult(order, created=True)
+        # Rolled back: stock, cart and outbox as they were; the declined order alone is kept.
+        declined.fail_payment()
+        async with self._uow() as uow:
+            await uow.orders.add(declined)
             await uow.commit()
-        return CheckoutResult(order, created=True)
+        raise PaymentFailed(f"the payment of order {order.id} was declined: {payment.reason}")
 
 
 async def _confirmation_mail(clock: Clock, uow: UnitOfWork, user: User, order: Order) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
+from domain.catalog import Book
 from domain.commerce import CartItem, Order, OrderStatus, PreBooking
 from domain.money import Money
 
@@ -14,6 +15,10 @@ from domain.money import Money
 class CartRepository(Protocol):
     async def items_of(self, user_id: UUID) -> list[CartItem]:
         """The user's cart lines, oldest first."""
+
+    async def with_books(self, user_id: UUID) -> tuple[list[CartItem], dict[UUID, Book]]:
+        """The user's cart lines, oldest first, and the books they hold as they are now (no row locks;
+        a book gone from the catalog is missing)."""
 
     async def add(self, item: CartItem) -> None: ...
     async def update(self, item: CartItem) -> None: ...

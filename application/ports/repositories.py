@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -33,8 +33,9 @@ class BookRepository(Protocol):
 
     async def add(self, book: Book) -> None: ...
     async def update(self, book: Book) -> None: ...
-    async def save_stock(self, books: Sequence[Book]) -> None:
-        """Writes only the stock of these (locked) books: a sale has no reason to rewrite other columns."""
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+        """Takes copies of these books out of stock, each only if that many are left, row locks in book-id
+        order; raises InsufficientStock (and the caller's transaction rolls back) if any book is short."""
 
     async def delete(self, book_id: UUID) -> None: ...
     async def isbn_taken(self, isbn: str, *, exclude: UUID | None = None) -> bool: ...

@@ -67,6 +67,10 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None:
         """Dispatches the events recorded, then commits; on leaving, hands them to the subscribers."""
 
+    async def dispatch(self) -> None:
+        """Runs the in-transaction handlers of the events recorded so far now (so that their statements
+        come before the ones that follow); `commit()` dispatches whatever is recorded after."""
+
     def track(self, aggregate: object) -> None:
         """Remembers an aggregate whose `events` are dispatched at commit."""
 

@@ -16,6 +16,7 @@ from adapters.sql.uow import SqlUowFactory
 from application.events import event_handlers
 from application.ports.commerce import PaymentRequest
 from application.ports.uow import UowFactory
+from domain.catalog import InsufficientStock
 from domain.commerce import (
     AlreadyPrebooked,
     CartItem,
@@ -104,6 +105,21 @@ async def test_cart_lines_are_stored_per_user_and_book(uow: UowFactory) -> None:
         assert [i.quantity for i in await tx.carts.items_of(other)] == [5]
 
 
+async def test_a_cart_is_read_with_its_books_as_they_are_now(uow: UowFactory) -> None:
+    me, other = await _user(uow), await _user(uow)
+    first, second = await _book(uow, stock=3, title="First"), await _book(uow, stock=0, title="Second")
+    async with uow() as tx:
+        await tx.carts.add(CartItem(uuid4(), me, second, 1, T0 + timedelta(seconds=1)))
+        await tx.carts.add(CartItem(uuid4(), me, first, 2, T0))
+        await tx.carts.add(CartItem(uuid4(), other, first, 5, T0))
+        await tx.commit()
+    async with uow(read_only=True) as tx:
+        items, books = await tx.carts.with_books(me)
+        assert await tx.carts.with_books(uuid4()) == ([], {})
+    assert [(i.book_id, i.quantity, i.user_id) for i in items] == [(first, 2, me), (second, 1, me)]
+    assert {book_id: (b.title, b.stock) for book_id, b in books.items()} == {first: ("First", 3), second: ("Second", 0)}
+
+
 async def test_orders_keep_their_lines_and_money_exactly(uow: UowFactory) -> None:
     me = await _user(uow)
     book = await _book(uow)
@@ -162,17 +178,28 @@ async def test_orders_are_searched_newest_first_with_filters(uow: UowFactory) ->
         assert all(o.lines for o in every)
 
 
-async def test_save_stock_writes_the_stock_the_order_took(uow: UowFactory) -> None:
-    book_id = await _book(uow, stock=9, tags=["kept"])
+async def test_take_stock_takes_only_the_copies_sold_and_no_other_column(uow: UowFactory) -> None:
+    first, second = await _book(uow, stock=9, tags=["kept"]), await _book(uow, stock=2)
     async with uow() as tx:
-        [book] = await tx.books.get_many([book_id], lock=True)
-        book.withdraw(4)
-        await tx.books.save_stock([book])
+        await tx.books.take_stock({second: 2, first: 4})
         await tx.commit()
     async with uow(read_only=True) as tx:
-        stored = await tx.books.get(book_id)
-    assert stored is not None
-    assert (stored.stock, stored.tags) == (5, ["kept"])
+        stored = {book.id: book for book in await tx.books.get_many([first, second])}
+    assert (stored[first].stock, stored[first].tags, stored[second].stock) == (5, ["kept"], 0)
+
+
+@pytest.mark.parametrize("short", ["the only book", "one of two"])
+async def test_take_stock_refuses_a_book_short_of_copies_and_says_how_many_are_left(
+    uow: UowFactory, short: str
+) -> None:
+    plenty, scarce = await _book(uow, stock=9), await _book(uow, stock=2)
+    wanted = {scarce: 3} if short == "the only book" else {plenty: 1, scarce: 3}
+    async with uow() as tx:
+        with pytest.raises(InsufficientStock, match="2 left, 3 wanted"):
+            await tx.books.take_stock(wanted)
+    async with uow(read_only=True) as tx:
+        stored = {book.id: book.stock for book in await tx.books.get_many([plenty, scarce])}
+    assert stored == {plenty: 9, scarce: 2}
 
 
 async def test_one_waiting_prebooking_per_user_and_book(uow: UowFactory) -> None:

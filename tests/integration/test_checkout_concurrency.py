@@ -16,6 +16,7 @@ from adapters.sql.tables import order_items, orders
 from application.commerce.cart import AddToCart
 from application.commerce.prebooks import PreBook
 from domain.commerce import PreBookingStatus
+from domain.identity import User
 from entrypoints.bootstrap import Services, bootstrap
 from tests.support.builders import add_book
 from tests.support.commerce import bearer_for, many_buyers, outbox, restock, set_price, stock_of
@@ -44,21 +45,26 @@ async def _count(services: Services, query: Any) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
-async def test_200_buyers_for_the_last_50_copies_across_two_processes(pg_services: Services, apis: list[str]) -> None:
-    s = pg_services
-    book = await add_book(s, price="15.00", stock=50)
-    buyers = await many_buyers(s, 200)
-    for user in buyers:
-        await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
-    limits = httpx.Limits(max_connections=200)
-
-    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-        responses = await asyncio.gather(
+async def _all_check_out(s: Services, apis: list[str], buyers: list[User]) -> list[httpx.Response]:
+    """Every buyer checks out at once, alternately on each API process."""
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=len(buyers))) as http:
+        return await asyncio.gather(
             *(
                 http.post(f"{apis[n % 2]}/api/v1/orders/checkout", headers=bearer_for(s, user))
                 for n, user in enumerate(buyers)
             )
         )
+
+
+async def test_200_buyers_for_the_last_50_copies_across_two_processes(pg_services: Services, apis: list[str]) -> None:
+    """The stock is taken by one conditional update, last in the checkout: without its `stock >= quantity`
+    the losers hit the stock >= 0 constraint (a 409 conflict, not insufficient-stock)."""
+    s = pg_services
+    book = await add_book(s, price="15.00", stock=50)
+    buyers = await many_buyers(s, 200)
+    for user in buyers:
+        await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1))
+    responses = await _all_check_out(s, apis, buyers)
 
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 50, 409: 150}, statuses
@@ -80,6 +86,32 @@ async def test_200_buyers_for_the_last_50_copies_across_two_processes(pg_service
         for api in apis:
             order = (await http.get(f"{api}/api/v1/orders/{order_id}", headers=bearer_for(s, owner))).json()
             assert (order["items"][0]["unit_price"], order["total"]) == ("15.00", "15.00")
+
+
+async def test_carts_of_two_books_racing_for_their_last_copies_neither_deadlock_nor_oversell(
+    pg_services: Services, apis: list[str]
+) -> None:
+    """Each book's stock is taken only where enough copies are left, and several books' row locks are
+    taken in one order whatever the order their buyers added them in."""
+    s = pg_services
+    first, second = await add_book(s, stock=20), await add_book(s, stock=20)
+    buyers = await many_buyers(s, 60)
+    for n, user in enumerate(buyers):
+        for book in (first, second) if n % 2 else (second, first):
+            await s.commerce.add_to_cart(AddToCart(user.id, book.id, 1 + n % 2))  # 90 copies of each wanted
+    responses = await _all_check_out(s, apis, buyers)
+
+    statuses = Counter(r.status_code for r in responses)
+    assert set(statuses) == {201, 409}, statuses  # no deadlock (503), no refused write (409 conflict)
+    assert {r.json()["type"] for r in responses if r.status_code == 409} == {"/problems/insufficient-stock"}
+    sold = Counter[str]()
+    for response in responses:
+        if response.status_code == 201:
+            sold.update({item["book_id"]: item["quantity"] for item in response.json()["items"]})
+    for book in (first, second):
+        assert 0 <= await stock_of(s, book.id) == 20 - sold[str(book.id)]
+    assert await _count(s, select(func.sum(order_items.c.quantity))) == sum(sold.values())
+    assert len(await outbox(s, "order-confirmation")) == statuses[201]
 
 
 async def test_one_idempotency_key_sent_five_times_at_once_makes_one_order(
