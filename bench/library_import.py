@@ -7,7 +7,7 @@ statements per batch, that process's CPU time and peak RSS as JSON, for the firs
 the same file (all `unchanged`).
 The catalog is analyzed once seeded, as a catalog that size would be (without statistics PostgreSQL scans
 every book for a batch's titles). Sizes: BENCH_LIBRARY_ROWS (20000), BENCH_LIBRARY_CATALOG (100000);
-BENCH_PROFILE=1 adds a profile and the time per kind of statement on stderr.
+BENCH_PROFILE=1 (or =tottime) adds a profile and the time per kind of statement on stderr.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -138,12 +139,36 @@ def _counting(services: Services) -> list[int]:
     return count
 
 
+async def _postgres_cpu(services: Services) -> float:
+    """CPU seconds the server's backends of this database have used (the server runs on this machine:
+    its processes are read from /proc; 0 where they cannot be)."""
+    factory = services.deps.uow
+    assert isinstance(factory, SqlUowFactory)
+    async with factory.engine.connect() as conn:
+        query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = (await conn.execute(query)).scalars().all()
+    return _cpu_of(pids)
+
+
+def _cpu_of(pids: Sequence[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 async def child(user_id: UUID, path: Path) -> None:
     """One import in this process: the upload, then the run as the worker runs it."""
     services = bootstrap(load_settings())
     service = services.library
     service._queue = None  # the bench runs it itself, here
     started = await service.start(StartLibraryImport(user_id, path.name, _read(path)))
+    postgres_before = await _postgres_cpu(services)
     statements = _counting(services)
     began = time.perf_counter()
     cpu_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
@@ -155,11 +180,16 @@ async def child(user_id: UUID, path: Path) -> None:
         profile.enable()
         record = await service.run(started.id)
         profile.disable()
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+        order = (
+            os.environ["BENCH_PROFILE"] if os.environ["BENCH_PROFILE"] in ("tottime", "cumulative") else "cumulative"
+        )
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(order).print_stats(45)
     else:
         record = await service.run(started.id)
     seconds = time.perf_counter() - began
     cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu_before
+    count = statements[0]
+    postgres = await _postgres_cpu(services) - postgres_before
     await services.aclose()
     assert record is not None
     print(
@@ -174,9 +204,10 @@ async def child(user_id: UUID, path: Path) -> None:
                 "failed": record.failed_rows,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(record.processed_rows / seconds),
-                "statements": statements[0],
-                "statements_per_batch": round(statements[0] / max(1, -(-record.processed_rows // BATCH_ROWS)), 1),
+                "statements": count,
+                "statements_per_batch": round(count / max(1, -(-record.processed_rows // BATCH_ROWS)), 1),
                 "worker_cpu_s": round(cpu, 2),
+                "postgres_cpu_s": round(postgres, 2),
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             }
         ),
