@@ -89,7 +89,8 @@ bench-login: install
 # CSV import (issue 7): a worker importing 20k and 100k generated rows on PostgreSQL; rows/s and peak RSS.
 bench-import: install
 	$(BIN)/python -m bench.imports
-# Bring your library (issue 19): a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
+# Bring your library (issue 19): a 20,000-row Goodreads export into a 100,000-book catalog; rows/s, statements per
+# batch, worker and PostgreSQL CPU, peak RSS (BENCH_LIBRARY_ROWS, BENCH_LIBRARY_CATALOG, BENCH_PROFILE=1|tottime).
 .PHONY: bench-library-import
 bench-library-import: install
 	$(BIN)/python -m bench.library_import
