@@ -93,7 +93,8 @@ bench-import: install
 .PHONY: bench-cli-import
 bench-cli-import: install
 	$(BIN)/python -m bench.cli_import
-# Bring your library: a 20,000-row Goodreads export into a 100,000-book catalog; rows/s and peak RSS.
+# Bring your library: a 20,000-row Goodreads export into a 100,000-book catalog; rows/s, statements per
+# batch, worker and PostgreSQL CPU, peak RSS (BENCH_LIBRARY_ROWS, BENCH_LIBRARY_CATALOG, BENCH_PROFILE=1|tottime).
 .PHONY: bench-library-import
 bench-library-import: install
 	$(BIN)/python -m bench.library_import

@@ -12,7 +12,7 @@ from application.delivery.relay_outbox import PublishQueuedMail
 from application.journal.owned import mark_owned
 from application.ports.catalog import CatalogCache
 from application.ports.outbox import Publisher
-from application.ports.uow import EventHandler, Subscriber
+from application.ports.uow import Batched, EventHandler, Subscriber
 from domain.catalog import BackInStock, BookAdded
 from domain.commerce import OrderConfirmed, PreBooked
 from domain.events import BooksChanged, DomainEvent, MailQueued
@@ -22,7 +22,7 @@ from domain.reviews import ReviewDeleted, ReviewEdited, ReviewWritten
 from domain.shelf import BookShelved, ShelfStatusChanged
 
 
-def event_handlers() -> dict[type[DomainEvent], list[EventHandler]]:
+def event_handlers() -> dict[type[DomainEvent], list[EventHandler | Batched]]:
     return {
         BackInStock: [notify_waiting],  # commerce: waiting pre-bookings are notified with the restock
         # activity: a new kind is an ActivityEvent and one line here

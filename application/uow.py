@@ -5,10 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from application.ports.uow import EventHandlers, Subscribers, UnitOfWork
+from application.ports.uow import Batched, EventHandlers, Subscribers, UnitOfWork
 from domain.events import DomainEvent
 
 log = logging.getLogger(__name__)
+
+
+def _runs(events: list[DomainEvent]) -> list[list[DomainEvent]]:
+    """The events cut into runs of consecutive ones of one type, in order."""
+    runs: list[list[DomainEvent]] = []
+    for event in events:
+        if runs and type(runs[-1][0]) is type(event):
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
+
 
 #: Dispatch rounds before giving up on handlers that keep recording events.
 _MAX_ROUNDS = 10
@@ -49,9 +61,15 @@ class UnitOfWorkBase:
             if not events:
                 return
             self._dispatched.extend(events)
-            for event in events:
-                for handler in self._handlers.get(type(event), ()):
-                    await handler(uow, event)
+            for run in _runs(events):
+                handlers = self._handlers.get(type(run[0]), ())
+                for handler in handlers:
+                    if isinstance(handler, Batched):
+                        await handler.handle(uow, run)
+                for event in run:
+                    for handler in handlers:
+                        if not isinstance(handler, Batched):
+                            await handler(uow, event)
         raise RuntimeError("event handlers kept recording events")
 
     async def _after_commit(self) -> None:

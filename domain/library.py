@@ -109,6 +109,7 @@ _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 _ASIN = re.compile(r"B[0-9A-Z]{9}")
 _SERIES = re.compile(r"\s*\([^()]*#\s*\d[\d.\-]*\)\s*$")
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 class LibraryFormat(StrEnum):
@@ -136,6 +137,8 @@ class RowResult(StrEnum):
 
 def _folded(text: str) -> str:
     """Letters and digits only, lower-cased, diacritics dropped: `Café, Ñu!` -> `cafenu`."""
+    if text.isascii():  # the same, without a look at each character (no diacritics to drop)
+        return _NOT_ASCII_ALNUM.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 

@@ -24,6 +24,10 @@ class MemoryActivityRepository:
     async def add(self, entry: Activity) -> None:
         self._rows[entry.id] = entry  # frozen: nothing to copy
 
+    async def add_many(self, entries: Sequence[Activity]) -> None:
+        for entry in entries:
+            await self.add(entry)
+
     async def page(
         self, user_id: UUID, *, kind: ActivityKind | None, limit: int, offset: int
     ) -> tuple[Sequence[ActivityItem], int]:
@@ -44,6 +48,9 @@ class MemoryReviewHistory:
 
     async def add(self, version: ReviewVersion) -> None:
         self._rows.append(version)
+
+    async def add_many(self, versions: Sequence[ReviewVersion]) -> None:
+        self._rows.extend(versions)
 
     async def of_review(self, review_id: UUID) -> list[ReviewVersion]:
         return sorted((v for v in self._rows if v.review_id == review_id), key=lambda v: v.replaced_at)

@@ -35,9 +35,17 @@ class MemoryBookRepository:
             self._uow.track(book)
         return found
 
+    async def with_isbns(self, isbns: Sequence[str]) -> list[Book]:
+        wanted = set(isbns)
+        return [copy.deepcopy(b) for b in self._rows.values() if b.isbn is not None and b.isbn in wanted]
+
     async def add(self, book: Book) -> None:
         self._rows[book.id] = stored_row(book)
         self._uow.track(book)
+
+    async def add_many(self, books: Sequence[Book]) -> None:
+        for book in books:
+            await self.add(book)
 
     async def update(self, book: Book) -> None:
         self._rows[book.id] = stored_row(book)

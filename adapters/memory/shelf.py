@@ -86,6 +86,10 @@ class MemoryShelfRepository:
             raise ReadAlreadyOpen("another read of this book was opened meanwhile")
         self._rows[(entry.user_id, entry.book_id)] = stored_row(entry)
 
+    async def update_many(self, entries: Sequence[ShelfEntry]) -> None:
+        for entry in entries:
+            await self.update(entry)
+
     async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
         for book_id in book_ids:
             stored = self._rows.get((user_id, book_id))
@@ -141,13 +145,25 @@ class MemoryReviewRepository:
             raise AlreadyReviewed("you have reviewed this book already")
         self._rows[review.id] = stored_row(review)
 
+    async def add_many(self, reviews: Sequence[Review]) -> None:
+        for review in reviews:
+            await self.add(review)
+
     async def update(self, review: Review) -> None:
         self._rows[review.id] = stored_row(review)
+
+    async def update_many(self, reviews: Sequence[Review]) -> None:
+        for review in reviews:
+            await self.update(review)
 
     async def store_ratings(self, book: Book) -> None:
         stored = self._books.get(book.id)
         if stored is not None:
             stored.rating_counts = book.rating_counts
+
+    async def store_ratings_of(self, books: Sequence[Book]) -> None:
+        for book in books:
+            await self.store_ratings(book)
 
     def _page(self, found: list[Review], sort: ReviewSort, limit: int, offset: int) -> tuple[list[ReviewItem], int]:
         found.sort(key=_SORT_KEYS[sort])
@@ -175,6 +191,9 @@ class MemoryPurchaseHistory:
 
     def record(self, user_id: UUID, book_id: UUID) -> None:
         self._rows[(user_id, book_id)] = True
+
+    async def bought_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> set[UUID]:
+        return {book_id for book_id in set(book_ids) if await self.has_bought(user_id, book_id)}
 
     async def has_bought(self, user_id: UUID, book_id: UUID) -> bool:
         return self._rows.get((user_id, book_id), False) or any(

@@ -20,15 +20,23 @@ class SqlActivityRepository:
         self._conn = conn
 
     async def add(self, entry: Activity) -> None:
-        values = {
-            "id": entry.id,
-            "user_id": entry.user_id,
-            "kind": entry.kind.value,
-            "at": entry.at,
-            "book_id": entry.book_id,
-            "detail": entry.detail,
-        }
-        await self._conn.execute(insert(activity).values(values))
+        await self.add_many([entry])
+
+    async def add_many(self, entries: Sequence[Activity]) -> None:
+        if not entries:
+            return
+        values = [
+            {
+                "id": entry.id,
+                "user_id": entry.user_id,
+                "kind": entry.kind.value,
+                "at": entry.at,
+                "book_id": entry.book_id,
+                "detail": entry.detail,
+            }
+            for entry in entries
+        ]
+        await self._conn.execute(insert(activity), values)
 
     async def page(
         self, user_id: UUID, *, kind: ActivityKind | None, limit: int, offset: int
@@ -60,14 +68,22 @@ class SqlReviewHistory:
         self._conn = conn
 
     async def add(self, version: ReviewVersion) -> None:
-        values = {
-            "id": uuid7(),
-            "review_id": version.review_id,
-            "rating": version.rating,
-            "text": version.text,
-            "replaced_at": version.replaced_at,
-        }
-        await self._conn.execute(insert(review_versions).values(values))
+        await self.add_many([version])
+
+    async def add_many(self, versions: Sequence[ReviewVersion]) -> None:
+        if not versions:
+            return
+        values = [
+            {
+                "id": uuid7(),
+                "review_id": version.review_id,
+                "rating": version.rating,
+                "text": version.text,
+                "replaced_at": version.replaced_at,
+            }
+            for version in versions
+        ]
+        await self._conn.execute(insert(review_versions), values)
 
     async def of_review(self, review_id: UUID) -> list[ReviewVersion]:
         query = (

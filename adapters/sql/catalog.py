@@ -5,11 +5,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, Uuid, any_, bindparam, delete, exists, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.arrays import one_of
 from adapters.sql.tables import books, genres, order_items, users
 from application.uow import UnitOfWorkBase
 from domain.catalog import Book, Contributor, Genre, InsufficientStock, short_of_stock
@@ -30,11 +30,6 @@ def book_rows() -> Select[Any]:
         .outerjoin(genres, genres.c.id == books.c.genre_id)
         .outerjoin(users, users.c.id == books.c.added_by)
     )
-
-
-#: Ids as one uuid[] parameter (`id = ANY(:ids)`) on PostgreSQL: the same SQL for any number of ids, so
-#: it is compiled once, where `IN` renders a parameter per id at every call (see bench/imports.py).
-_IDS = bindparam("ids", type_=ARRAY(Uuid()))
 
 
 def to_book(row: Mapping[str, Any] | RowMapping) -> Book:
@@ -116,20 +111,34 @@ class SqlBookRepository:
         ids = sorted(set(book_ids))
         if not ids:
             return []
-        postgres = self._conn.dialect.name == "postgresql"
-        query = book_rows().where(books.c.id == any_(_IDS) if postgres else books.c.id.in_(ids)).order_by(books.c.id)
+        # Ids as one uuid[] parameter on PostgreSQL (see bench/imports.py).
+        wanted, params = one_of(self._conn, books.c.id, ids, "ids", item=Uuid())
+        query = book_rows().where(wanted).order_by(books.c.id)
         if lock:
             query = query.with_for_update(of=books)
-        rows = (await self._conn.execute(query, {"ids": ids} if postgres else None)).mappings().all()
+        rows = (await self._conn.execute(query, params)).mappings().all()
         found = [to_book(row) for row in rows]
         for book in found:
             self._uow.track(book)
         return found
 
+    async def with_isbns(self, isbns: Sequence[str]) -> list[Book]:
+        if not isbns:
+            return []
+        wanted, params = one_of(self._conn, books.c.isbn, sorted(set(isbns)), "isbns")
+        rows = (await self._conn.execute(book_rows().where(wanted), params)).mappings().all()
+        return [to_book(row) for row in rows]
+
     async def add(self, book: Book) -> None:
-        values = book_values(book) | {"id": book.id, "created_at": book.created_at}
-        await self._conn.execute(insert(books).values(values))
-        self._uow.track(book)
+        await self.add_many([book])
+
+    async def add_many(self, new: Sequence[Book]) -> None:
+        if not new:
+            return
+        rows = [book_values(book) | {"id": book.id, "created_at": book.created_at} for book in new]
+        await self._conn.execute(insert(books), rows)
+        for book in new:
+            self._uow.track(book)
 
     async def update(self, book: Book) -> None:
         await self._conn.execute(update(books).where(books.c.id == book.id).values(book_values(book)))
@@ -169,13 +178,18 @@ class SqlBookRepository:
     async def match_candidates(self, titles: Sequence[str], authors: Sequence[str]) -> list[Book]:
         if not titles and not authors:
             return []
-        title, author = func.lower(books.c.title), func.lower(books.c.author)
-        wanted = or_(
-            *([title.in_(sorted(set(titles)))] if titles else []),
-            *([author.in_(sorted(set(authors)))] if authors else []),
-        )
-        rows = (await self._conn.execute(book_rows().where(wanted).order_by(books.c.id))).mappings().all()
-        return [to_book(row) for row in rows]
+        wanted: list[ColumnElement[bool]] = []
+        params: dict[str, Any] = {}
+        for column, names, name in (
+            (func.lower(books.c.title), titles, "titles"),
+            (func.lower(books.c.author), authors, "authors"),
+        ):
+            if names:
+                condition, given = one_of(self._conn, column, sorted(set(names)), name)
+                wanted.append(condition)
+                params |= given
+        rows = (await self._conn.execute(book_rows().where(or_(*wanted)).order_by(books.c.id), params)).mappings()
+        return [to_book(row) for row in rows.all()]
 
     async def has_orders(self, book_id: UUID) -> bool:
         query = select(exists().where(order_items.c.book_id == book_id))

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Uuid, bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.arrays import one_of
 from adapters.sql.catalog import rating_values
 from adapters.sql.tables import books, reviews, users
 from application.ports.shelf import ReviewItem, ReviewSort
@@ -65,29 +66,49 @@ class SqlReviewRepository:
     async def live_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> dict[UUID, Review]:
         if not book_ids:
             return {}
-        query = select(reviews).where(_LIVE, reviews.c.user_id == user_id, reviews.c.book_id.in_(list(book_ids)))
-        return {row["book_id"]: to_review(row) for row in (await self._conn.execute(query)).mappings()}
+        of_books, params = one_of(self._conn, reviews.c.book_id, book_ids, "book_ids", item=Uuid())
+        query = select(reviews).where(_LIVE, reviews.c.user_id == user_id, of_books)
+        return {row["book_id"]: to_review(row) for row in (await self._conn.execute(query, params)).mappings()}
 
     async def add(self, review: Review) -> None:
-        values = _values(review) | {
-            "id": review.id,
-            "book_id": review.book_id,
-            "user_id": review.user_id,
-            "verified_purchase": review.verified_purchase,
-            "created_at": review.created_at,
-        }
+        await self.add_many([review])
+
+    async def add_many(self, new: Sequence[Review]) -> None:
+        if not new:
+            return
+        rows = [
+            _values(review)
+            | {
+                "id": review.id,
+                "book_id": review.book_id,
+                "user_id": review.user_id,
+                "verified_purchase": review.verified_purchase,
+                "created_at": review.created_at,
+            }
+            for review in new
+        ]
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(insert(reviews).values(values))
+                await self._conn.execute(insert(reviews), rows)
         except IntegrityError:
             # The partial unique index on live reviews refused a second one (a racing writer).
             raise AlreadyReviewed("you have reviewed this book already") from None
 
     async def update(self, review: Review) -> None:
-        await self._conn.execute(update(reviews).where(reviews.c.id == review.id).values(_values(review)))
+        await self.update_many([review])
+
+    async def update_many(self, changed: Sequence[Review]) -> None:
+        if changed:
+            statement = update(reviews).where(reviews.c.id == bindparam("k_id"))
+            await self._conn.execute(statement, [_values(review) | {"k_id": review.id} for review in changed])
 
     async def store_ratings(self, book: Book) -> None:
-        await self._conn.execute(update(books).where(books.c.id == book.id).values(rating_values(book)))
+        await self.store_ratings_of([book])
+
+    async def store_ratings_of(self, rated: Sequence[Book]) -> None:
+        if rated:
+            statement = update(books).where(books.c.id == bindparam("k_id"))
+            await self._conn.execute(statement, [rating_values(book) | {"k_id": book.id} for book in rated])
 
     async def _page(
         self, where: Sequence[Any], order: Sequence[Any], limit: int, offset: int

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Uuid, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.arrays import one_of
 from adapters.sql.catalog import to_book
 from adapters.sql.reviews import to_review
 from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries, users
@@ -142,19 +143,17 @@ class SqlShelfRepository:
         ids = sorted(set(book_ids))
         if not ids:
             return {}
+        of_books, params = one_of(self._conn, shelf_entries.c.book_id, ids, "book_ids", item=Uuid())
         query = (
-            select(shelf_entries)
-            .where(shelf_entries.c.user_id == user_id, shelf_entries.c.book_id.in_(ids))
-            .order_by(shelf_entries.c.book_id)
+            select(shelf_entries).where(shelf_entries.c.user_id == user_id, of_books).order_by(shelf_entries.c.book_id)
         )
-        rows = (await self._conn.execute(query.with_for_update() if lock else query)).mappings().all()
+        rows = (await self._conn.execute(query.with_for_update() if lock else query, params)).mappings().all()
         if not rows:
             return {}
         found = [row["book_id"] for row in rows]
         of_book: dict[UUID, list[Read]] = {book_id: [] for book_id in found}
-        read_rows = await self._conn.execute(
-            select(reads).where(reads.c.user_id == user_id, reads.c.book_id.in_(found))
-        )
+        of_books, params = one_of(self._conn, reads.c.book_id, found, "book_ids", item=Uuid())
+        read_rows = await self._conn.execute(select(reads).where(reads.c.user_id == user_id, of_books), params)
         for read_row in read_rows.mappings():
             of_book[read_row["book_id"]].append(_to_read(read_row))
         entries = {}
@@ -184,7 +183,7 @@ class SqlShelfRepository:
             raise AlreadyOnShelf("this book is on your shelf already") from None
         self._stored[(entry.user_id, entry.book_id)] = {}
         self._uow.track(entry)
-        await self._write_reads(entry)
+        await self._write_reads([entry])
 
     async def add_many(self, entries: Sequence[ShelfEntry]) -> None:
         if not entries:
@@ -198,24 +197,24 @@ class SqlShelfRepository:
                 await self._conn.execute(insert(shelf_entries), values)
         except IntegrityError:
             raise AlreadyOnShelf("one of these books is on your shelf already") from None
-        new_reads = []
         for entry in entries:
             self._uow.track(entry)
-            self._stored[(entry.user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
-            new_reads += [
-                _read_values(read)
-                | {"id": read.id, "user_id": read.user_id, "book_id": read.book_id, "created_at": read.created_at}
-                for read in entry.reads
-            ]
-        if new_reads:
-            await self._conn.execute(insert(reads), new_reads)
+            self._stored[(entry.user_id, entry.book_id)] = {}
+        await self._write_reads(entries)
 
     async def update(self, entry: ShelfEntry) -> None:
-        await self._conn.execute(
-            update(shelf_entries).where(*self._key(entry.user_id, entry.book_id)).values(_entry_values(entry))
+        await self.update_many([entry])
+
+    async def update_many(self, entries: Sequence[ShelfEntry]) -> None:
+        if not entries:
+            return
+        # The SET clause is the parameters' column names; the k_ ones pick the row.
+        statement = update(shelf_entries).where(
+            shelf_entries.c.user_id == bindparam("k_user"), shelf_entries.c.book_id == bindparam("k_book")
         )
-        if entry.reads_loaded:
-            await self._write_reads(entry)
+        values = [_entry_values(entry) | {"k_user": entry.user_id, "k_book": entry.book_id} for entry in entries]
+        await self._conn.execute(statement, values)
+        await self._write_reads([entry for entry in entries if entry.reads_loaded])
 
     async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
         await self._conn.execute(
@@ -228,15 +227,17 @@ class SqlShelfRepository:
             .values(owned=True, updated_at=at)
         )
 
-    async def _write_reads(self, entry: ShelfEntry) -> None:
-        stored = self._stored.setdefault((entry.user_id, entry.book_id), {})
-        current = {read.id: read for read in entry.reads}
-        gone = [read_id for read_id in stored if read_id not in current]
-        if gone:
-            await self._conn.execute(delete(reads).where(reads.c.id.in_(gone)))
+    async def _write_reads(self, entries: Sequence[ShelfEntry]) -> None:
+        """The entries' reads as they are now: those removed, then those changed, then the new ones (a read
+        closed before another opens), a statement each for all the entries."""
+        gone: list[UUID] = []
+        changed: list[dict[str, Any]] = []
         new: list[dict[str, Any]] = []
-        try:
-            for read in entry.reads:  # changes first, then inserts: a read closed before another opens
+        for entry in entries:
+            stored = self._stored.setdefault((entry.user_id, entry.book_id), {})
+            current = {read.id for read in entry.reads}
+            gone += [read_id for read_id in stored if read_id not in current]
+            for read in entry.reads:
                 values = _read_values(read)
                 if read.id not in stored:
                     key = {
@@ -247,7 +248,12 @@ class SqlShelfRepository:
                     }
                     new.append(values | key)
                 elif stored[read.id] != values:
-                    await self._conn.execute(update(reads).where(reads.c.id == read.id).values(values))
+                    changed.append(values | {"k_id": read.id})
+        if gone:
+            await self._conn.execute(delete(reads).where(reads.c.id.in_(gone)))
+        try:
+            if changed:
+                await self._conn.execute(update(reads).where(reads.c.id == bindparam("k_id")), changed)
             if new:
                 await self._conn.execute(insert(reads), new)
         except IntegrityError as exc:
@@ -255,7 +261,8 @@ class SqlShelfRepository:
             if "unique" in str(exc.orig).lower():
                 raise ReadAlreadyOpen("another read of this book was opened meanwhile") from None
             raise
-        self._stored[(entry.user_id, entry.book_id)] = {read_id: _read_values(r) for read_id, r in current.items()}
+        for entry in entries:
+            self._stored[(entry.user_id, entry.book_id)] = {read.id: _read_values(read) for read in entry.reads}
 
     async def delete(self, user_id: UUID, book_id: UUID) -> None:
         await self._conn.execute(delete(shelf_entries).where(*self._key(user_id, book_id)))  # reads cascade
@@ -308,3 +315,16 @@ class SqlPurchaseHistory:
             .limit(1)
         )
         return (await self._conn.execute(query)).first() is not None
+
+    async def bought_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> set[UUID]:
+        wanted = sorted(set(book_ids))
+        if not wanted:
+            return set()
+        of_books, params = one_of(self._conn, order_items.c.book_id, wanted, "book_ids", item=Uuid())
+        query = (
+            select(order_items.c.book_id)
+            .join(orders, orders.c.id == order_items.c.order_id)
+            .where(orders.c.user_id == user_id, orders.c.status == CONFIRMED, of_books)
+            .distinct()
+        )
+        return set((await self._conn.execute(query, params)).scalars())

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from application.ports.uow import UnitOfWork
+from collections.abc import Sequence
+
+from application.ports.uow import Batched, UnitOfWork
 from domain.activity import ActivityEvent
 from domain.events import DomainEvent
 from domain.ids import uuid7
 from domain.reviews import ReviewEdited
 
 
-async def record_activity(uow: UnitOfWork, event: DomainEvent) -> None:
-    """Any ActivityEvent becomes an entry of its actor's activity, in the transaction that made it."""
-    assert isinstance(event, ActivityEvent)
-    await uow.activity.add(event.activity(uuid7()))
+async def _record_activity(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+    entries = []
+    for event in events:
+        assert isinstance(event, ActivityEvent)
+        entries.append(event.activity(uuid7()))
+    await uow.activity.add_many(entries)
 
 
-async def keep_replaced_version(uow: UnitOfWork, event: DomainEvent) -> None:
-    """An edited review keeps the rating and text it replaced."""
-    assert isinstance(event, ReviewEdited)
-    await uow.review_history.add(event.replaced)
+async def _keep_replaced_versions(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+    versions = []
+    for event in events:
+        assert isinstance(event, ReviewEdited)
+        versions.append(event.replaced)
+    await uow.review_history.add_many(versions)
+
+
+#: Any ActivityEvent becomes an entry of its actor's activity, in the transaction that made it.
+record_activity = Batched(_record_activity)
+#: An edited review keeps the rating and text it replaced.
+keep_replaced_version = Batched(_keep_replaced_versions)

@@ -24,7 +24,7 @@ from application.ports.imports import ImportQueue
 from application.ports.library import LibraryImportStore
 from application.ports.shelf import ShelfSort
 from application.ports.uow import UnitOfWork, UowFactory
-from application.reviews.writing import create_review, locked_book, revise_review
+from application.reviews.writing import Rated, ReviewBatch
 from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book, Contributor
 from domain.errors import DomainError, InvalidField, NotFound
@@ -48,7 +48,6 @@ from domain.library import (
     new_entry,
     not_reviewed_note,
 )
-from domain.reviews import Review
 from domain.shelf import ShelfEntry
 
 log = logging.getLogger(__name__)
@@ -217,13 +216,15 @@ class LibraryService:
 
     # -- one batch -------------------------------------------------------------------------------------
     async def _write(self, uow: UnitOfWork, run: _Run, batch: list[_Parsed]) -> list[RowReport]:
-        """Finds (or creates) each row's book in file order, then loads the reader's entries and reviews of
-        those books at once, then brings each row onto its entry."""
+        """Finds each row's book in file order (the new ones made in memory and inserted at once), loads
+        the reader's entries and reviews of those books at once, brings each row onto its entry and review
+        as the domain decides, then writes the batch in a statement per kind of change."""
         rows = [row for _, row, _ in batch if row is not None]
         by_isbn = await self._by_isbn(uow, run, rows)
         by_key = await self._by_key(uow, run, rows, by_isbn)
         found: list[tuple[int, LibraryRow, Book, MatchedBy, list[str]]] = []
         reports: dict[int, RowReport] = {}
+        created: list[Book] = []
         for line, row, error in batch:
             if row is None:
                 reports[line] = RowReport(line, None, None, None, MatchedBy.NONE, None, RowResult.FAILED, error)
@@ -231,17 +232,19 @@ class LibraryService:
             notes = list(row.notes)
             book, match = self._found(run, row, by_isbn, by_key)
             if book is None:
-                book = await self._create(uow, run, row, isbn_taken=row.isbn is not None and row.isbn in by_isbn)
+                book = self._create(run, row, isbn_taken=row.isbn is not None and row.isbn in by_isbn)
+                created.append(book)
                 match = MatchedBy.CREATED
                 if row.isbn is not None and book.isbn is None:
                     notes.append(f"ISBN {row.isbn} is another reader's private book: the new book has no ISBN")
             found.append((line, row, book, match, notes))
+        await uow.books.add_many(created)
         known = [book.id for _, _, book, match, _ in found if match is not MatchedBy.CREATED]
         entries = await uow.shelf.get_many(run.user.id, known, lock=True)
-        reviews = await uow.reviews.live_of(run.user.id, known)
-        # The entries first (new ones in one insert), then the reviews, which the entries make eligible.
+        # The entries first, then the reviews, which the entries (as the batch leaves them) make eligible.
         results: dict[int, RowResult] = {}
         new: dict[UUID, ShelfEntry] = {}
+        changed: dict[UUID, ShelfEntry] = {}
         now = self._clock.now()
         read_ids: Iterator[UUID] = iter(uuid4, None)
         for line, row, book, _match, _notes in found:
@@ -253,21 +256,28 @@ class LibraryService:
                 results[line] = RowResult.ADDED
             elif apply_to_entry(entry, row, now=now, read_ids=read_ids):
                 results[line] = RowResult.UPDATED
-                if book.id not in new:  # a new one is inserted below as it ends up
-                    await uow.shelf.update(entry)
+                if book.id not in new:  # a new one is inserted as it ends up
+                    changed[book.id] = entry
             else:
                 results[line] = RowResult.UNCHANGED
-        await uow.shelf.add_many(list(new.values()))
+        rated = {
+            line: Rated(book.id, row.rating, row.review) for line, row, book, _, _ in found if row.rating is not None
+        }
+        reviews = ReviewBatch(
+            run.user, require_verified_email=self._require_verified, now=now, announce_new=False
+        )  # the run is one library-imported entry, not a review-written one per row
+        await reviews.load(uow, list(rated.values()))
         for line, row, book, match, notes in found:
             result = results[line]
-            if row.rating is not None:
+            if line in rated:
                 try:
-                    if await self._review(uow, run, book.id, row, reviews) and result is RowResult.UNCHANGED:
+                    if reviews.write(rated[line], entries.get(book.id)) and result is RowResult.UNCHANGED:
                         result = RowResult.UPDATED
                 except DomainError as exc:
                     entry = entries[book.id]
                     if row.review is not None and entry.keep_text(row.review, now=now):
-                        await uow.shelf.update(entry)
+                        if book.id not in new:
+                            changed[book.id] = entry
                         result = RowResult.ADDED if result is RowResult.ADDED else RowResult.UPDATED
                     notes.append(not_reviewed_note(row, exc.detail))
             elif row.review is not None:
@@ -275,17 +285,19 @@ class LibraryService:
             reports[line] = RowReport(
                 line, row.title, row.author, row.isbn, match, book.id, result, "; ".join(notes) or None
             )
+        await uow.shelf.add_many(list(new.values()))
+        await uow.shelf.update_many(list(changed.values()))
+        await reviews.flush(uow)
+        run.rated |= reviews.changed
         return [reports[line] for line, _, _ in batch]
 
     async def _by_isbn(self, uow: UnitOfWork, run: _Run, rows: list[LibraryRow]) -> dict[str, Book | None]:
         """Each ISBN's book: the one the reader may see, or None where the ISBN is someone else's private book."""
-        isbns = sorted({row.isbn for row in rows if row.isbn is not None})
-        ids = await uow.book_import.ids_by_isbn(isbns)
-        books = {book.id: book for book in await uow.books.get_many(list(ids.values()))}
+        books = await uow.books.with_isbns([row.isbn for row in rows if row.isbn is not None])
         found: dict[str, Book | None] = {}
-        for isbn, book_id in ids.items():
-            book = books.get(book_id)
-            found[isbn] = book if book is not None and BookPolicy.may_see(book, run.viewer) else None
+        for book in books:
+            if book.isbn is not None:
+                found[book.isbn] = book if BookPolicy.may_see(book, run.viewer) else None
         return found
 
     async def _by_key(
@@ -327,8 +339,9 @@ class LibraryService:
             return book, MatchedBy.TITLE_AUTHOR
         return None, MatchedBy.NONE
 
-    async def _create(self, uow: UnitOfWork, run: _Run, row: LibraryRow, *, isbn_taken: bool) -> Book:
-        """The reader's own new book: unpublished and not for sale (like POST /books from a reader)."""
+    def _create(self, run: _Run, row: LibraryRow, *, isbn_taken: bool) -> Book:
+        """The reader's own new book: unpublished and not for sale (like POST /books from a reader); the
+        batch inserts its new books at once."""
         now = self._clock.now()
         book = Book(
             id=uuid4(),
@@ -341,48 +354,10 @@ class LibraryService:
             published=False,
             added_by=Contributor(run.user.id, run.user.username),
         )
-        await uow.books.add(book)
         if book.isbn is not None:
             run.by_isbn[book.isbn] = book
         run.by_key[row.key] = book
         return book
-
-    async def _review(
-        self, uow: UnitOfWork, run: _Run, book_id: UUID, row: LibraryRow, reviews: dict[UUID, Review]
-    ) -> bool:
-        """The row's rating and review as the reader's review (the review rules apply); whether it changed.
-        `reviews`: the reader's live reviews of the batch's books, kept up to date here."""
-        assert row.rating is not None
-        review = reviews.get(book_id)
-        if review is not None and review.rating == row.rating and review.text == row.review:
-            return False
-        now = self._clock.now()
-        book = await locked_book(uow, book_id)
-        if review is None:
-            review = reviews[book_id] = await create_review(
-                uow,
-                run.user,
-                book,
-                rating=row.rating,
-                text=row.review,
-                now=now,
-                require_verified_email=self._require_verified,
-            )
-            review.events.clear()  # the run is one library-imported entry, not a review-written one per row
-        else:
-            await revise_review(
-                uow,
-                run.user,
-                book,
-                review,
-                rating=row.rating,
-                text=row.review,
-                set_text=True,
-                now=now,
-                require_verified_email=self._require_verified,
-            )
-        run.rated.add(book_id)
-        return True
 
 
 def _parse(reader: LibraryReader, line: int, cells: list[str] | None, error: str | None) -> _Parsed:

@@ -28,6 +28,9 @@ class ActivityItem:
 
 class ActivityRepository(Protocol):
     async def add(self, entry: Activity) -> None: ...
+    async def add_many(self, entries: Sequence[Activity]) -> None:
+        """As `add` each, in one statement."""
+
     async def page(
         self, user_id: UUID, *, kind: ActivityKind | None, limit: int, offset: int
     ) -> tuple[Sequence[ActivityItem], int]:
@@ -36,5 +39,8 @@ class ActivityRepository(Protocol):
 
 class ReviewHistory(Protocol):
     async def add(self, version: ReviewVersion) -> None: ...
+    async def add_many(self, versions: Sequence[ReviewVersion]) -> None:
+        """As `add` each, in one statement."""
+
     async def of_review(self, review_id: UUID) -> list[ReviewVersion]:
         """The versions an edit replaced, oldest first."""

@@ -31,7 +31,13 @@ class BookRepository(Protocol):
     async def get_many(self, book_ids: Sequence[UUID], *, lock: bool = False) -> list[Book]:
         """Loads the books that exist, in id order; with `lock`, row locks are taken in that order."""
 
+    async def with_isbns(self, isbns: Sequence[str]) -> list[Book]:
+        """The books that have one of these ISBNs (whoever may see them), in one read."""
+
     async def add(self, book: Book) -> None: ...
+    async def add_many(self, books: Sequence[Book]) -> None:
+        """Inserts new books of distinct ids and ISBNs at once (as `add` each, in one statement)."""
+
     async def update(self, book: Book) -> None: ...
     async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
         """Takes copies of these books out of stock, each only if that many are left, row locks in book-id

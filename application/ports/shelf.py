@@ -66,6 +66,9 @@ class ShelfRepository(Protocol):
         """Writes the entry and its reads (added, changed and removed ones). The store refuses a second
         open read of one entry (ReadAlreadyOpen)."""
 
+    async def update_many(self, entries: Sequence[ShelfEntry]) -> None:
+        """Writes entries of distinct books as `update` each, in a statement per kind of change."""
+
     async def mark_owned(self, user_id: UUID, book_ids: Sequence[UUID], *, at: datetime) -> None:
         """The user's entries of these books (those on the shelf) are owned from `at`: one statement."""
 
@@ -90,9 +93,16 @@ class ReviewRepository(Protocol):
     async def add(self, review: Review) -> None:
         """Inserts; raises AlreadyReviewed when a live review of that book by that user exists."""
 
+    async def add_many(self, reviews: Sequence[Review]) -> None:
+        """Inserts reviews of distinct books at once; as `add` each, AlreadyReviewed if any is refused."""
+
     async def update(self, review: Review) -> None: ...
+    async def update_many(self, reviews: Sequence[Review]) -> None: ...
     async def store_ratings(self, book: Book) -> None:
         """Writes the book's rating figures (and nothing else of the book)."""
+
+    async def store_ratings_of(self, books: Sequence[Book]) -> None:
+        """As `store_ratings` for each book, in one statement."""
 
     async def of_book(
         self, book_id: UUID, *, sort: ReviewSort, limit: int, offset: int
@@ -106,3 +116,6 @@ class ReviewRepository(Protocol):
 class PurchaseHistory(Protocol):
     async def has_bought(self, user_id: UUID, book_id: UUID) -> bool:
         """True when a CONFIRMED order of this user holds this book."""
+
+    async def bought_of(self, user_id: UUID, book_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these books the user has bought (as `has_bought` each, in one read)."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from application.ports.activity import ActivityRepository, ReviewHistory
@@ -89,7 +90,17 @@ class UowFactory(Protocol):
 
 #: Runs inside the committing unit of work, before the commit; may change more and record more.
 EventHandler = Callable[[UnitOfWork, DomainEvent], Awaitable[None]]
-EventHandlers = Mapping[type[DomainEvent], Sequence[EventHandler]]
+
+
+@dataclass(frozen=True, slots=True)
+class Batched:
+    """A handler given each run of consecutive events of its type at once, in the order recorded (so a
+    use case that records many writes them in a statement, not one each)."""
+
+    handle: Callable[[UnitOfWork, Sequence[DomainEvent]], Awaitable[None]]
+
+
+EventHandlers = Mapping[type[DomainEvent], Sequence[EventHandler | Batched]]
 #: Runs once the transaction is committed and its connection released, with the unit's events of
 #: one type; a failure is logged and the commit stands.
 Subscriber = Callable[[Sequence[Any]], Awaitable[None]]
