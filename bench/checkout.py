@@ -82,7 +82,7 @@ def _api_pids(apis: list[str]) -> list[int]:
 
 
 async def _backend_pids(services: Services) -> list[int]:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         conn: Any = uow.connection  # the SQL unit of work's connection
         query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         return [int(pid) for pid in (await conn.execute(query)).scalars()]
@@ -116,7 +116,7 @@ def _print_warnings(var: Path) -> None:
 
 
 async def _deadlocks(services: Services) -> int:
-    async with services.deps.uow(read_only=True) as uow:
+    async with services.uow(read_only=True) as uow:
         conn: Any = uow.connection  # the SQL unit of work's connection
         query = text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
         return int((await conn.execute(query)).scalar_one())

@@ -92,7 +92,7 @@ async def seed(directory: Path) -> UUID:
             async with services.uow() as uow:
                 await uow.book_import.insert(books)
                 await uow.commit()
-        factory = services.deps.uow
+        factory = services.uow
         assert isinstance(factory, SqlUowFactory)
         async with factory.engine.begin() as conn:  # a catalog that size has its statistics
             await conn.execute(text("ANALYZE books"))
@@ -112,7 +112,7 @@ async def _read(path: Path):  # type: ignore[no-untyped-def]
 def _counting(services: Services) -> list[int]:
     """A count of the statements SQLAlchemy sends from now on (a COPY or a psycopg cursor's own are not);
     with BENCH_PROFILE, the time each kind of statement took is written to stderr at exit."""
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     count = [0]
     spent: dict[str, float] = {}
@@ -142,7 +142,7 @@ def _counting(services: Services) -> list[int]:
 async def _postgres_cpu(services: Services) -> float:
     """CPU seconds the server's backends of this database have used (the server runs on this machine:
     its processes are read from /proc; 0 where they cannot be)."""
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     async with factory.engine.connect() as conn:
         query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")

@@ -75,7 +75,7 @@ def rows() -> Iterator[dict[str, str]]:
 
 async def journal_counts(services: Services, user_id: Any) -> tuple[int, int, int, int]:
     """(finished reads, undated ones, the entries' read counts summed, entries with their own text)."""
-    factory = services.deps.uow
+    factory = services.uow
     assert isinstance(factory, SqlUowFactory)
     mine = reads.c.user_id == user_id
     async with factory.engine.connect() as conn:
@@ -137,7 +137,7 @@ async def test_the_worker_imports_then_a_second_run_changes_nothing(api: tuple[S
     assert texts > 0
     assert await journal_counts(services, user.id) == (finished, undated, finished, texts)
     # hundreds of new books past the day's limit of readers' books, and one activity entry for the run
-    assert record.books_created > services.deps.policy.rate_limits.books_per_user
+    assert record.books_created > services.policy.rate_limits.books_per_user
     activity, _ = await services.activity.of_user(ListActivity(user.id, limit=100))
     assert [item.entry.kind.value for item in activity] == ["library-imported"]
     before = await table_counts(services)
