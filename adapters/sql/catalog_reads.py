@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
 from adapters.sql.genres import by_slug
+from adapters.sql.keyset import page_ids
 from adapters.sql.tables import books, genres
 from adapters.sql.text import contains
+from application.catalog.cursor import fuzzy_window
 from application.catalog.text import title_prefix
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book
@@ -176,7 +178,7 @@ class SqlCatalogReads:
         if matches.total <= query.offset:
             return []
         if matches.fuzzy_ids is not None:
-            return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
+            return await self._by_ids(list(fuzzy_window(matches.fuzzy_ids, query)))
         where = filters(query, self.tagged)
         by_title = query.q is not None and title_prefix(query.q) is not None
         if query.q and query.sort is Sort.RELEVANCE and not by_title:
@@ -197,11 +199,10 @@ class SqlCatalogReads:
                 where.append(match)
             # Relevance without a rank: a title prefix goes by title (its index), anything else newest first.
             relevance = Sort.TITLE if by_title else Sort.NEWEST
-            order = _ORDER[relevance if query.sort is Sort.RELEVANCE else query.sort]
+            sort = relevance if query.sort is Sort.RELEVANCE else query.sort
             # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
-            ids = select(books.c.id).where(*where).order_by(*order).limit(query.limit).offset(query.offset)
-            window = ids.subquery("window")
-            statement = self._rows().join(window, window.c.id == books.c.id).order_by(*order)
+            window = page_ids(sort, where, after=query.after, limit=query.limit, offset=query.offset)
+            statement = self._rows().join(window, window.c.id == books.c.id).order_by(*_ORDER[sort])
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
         return [to_book(row) for row in rows]

@@ -17,7 +17,7 @@ from application.catalog.books import (
     UpdateBookHandler,
 )
 from application.catalog.genres import CreateGenre, CreateGenreHandler, DeleteGenre, DeleteGenreHandler
-from application.catalog.queries import CatalogQueries, ListBooks
+from application.catalog.queries import BookList, CatalogQueries, ListBooks
 from application.deps import Deps
 from application.ports.catalog import GenreCount, TagCount
 from domain.book_policy import Viewer
@@ -36,6 +36,10 @@ class CatalogService:
 
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         return await self.queries.list_books(cmd)
+
+    async def list_page(self, cmd: ListBooks) -> BookList:
+        """A page with the cursor of the next one."""
+        return await self.queries.list_page(cmd)
 
     async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
         return await self.queries.get_book(book_id, viewer)

@@ -34,6 +34,16 @@ class Sort(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a keyset page starts: just after the book with this sort key and id, in `sort`'s order
+    (the order actually walked: relevance over stop words walks by title)."""
+
+    sort: Sort
+    key: tuple[Any, ...]  # `application.catalog.cursor.sort_key` of that book
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True)
 class BookQuery:
     """One page of the catalog: filters, order and window. Text filters are matched literally."""
 
@@ -55,6 +65,8 @@ class BookQuery:
     published: bool | None = True
     #: Narrows the unpublished books shown to this reader's own (None: every reader's, for staff).
     unpublished_of: UUID | None = None
+    #: A keyset page: the books after this one (with `offset` 0), instead of skipping `offset` books.
+    after: Cursor | None = None
 
     @property
     def public(self) -> bool:

@@ -161,6 +161,14 @@ class BookPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+    #: Opaque; `?after=` it (with the same filters and sort) for the page after this one.
+    next: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Cursor of the next page, for `?after=` with the same filters and sort; null on the last"
+            " page and in relevance order (which pages by `offset` only)"
+        ),
+    ] = None
 
 
 class StockIn(msgspec.Struct):
