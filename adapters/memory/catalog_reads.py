@@ -110,7 +110,7 @@ class MemoryCatalogReads:
     async def matches(self, query: BookQuery) -> Matches:
         found = self._found(query)
         if found or not query.q or not words(query.q) or title_prefix(query.q) is not None:
-            return Matches(len(found))
+            return Matches.counted(len(found), query)
         q = query.q
         close = [(max(word_similarity(q, b.title), word_similarity(q, b.author)), b) for b in self._books()]
         genre = self._genre(query)

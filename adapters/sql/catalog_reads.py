@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     column,
     func,
+    literal,
     or_,
     select,
     table,
@@ -63,6 +64,15 @@ def maintained_count(query: BookQuery) -> Select[Any] | None:
     return total.where(
         _COUNTS.c.genre_id == by_slug(query.genre, genres.c.id).scalar_subquery()
     )  # as the page finds it
+
+
+def counting(where: list[ColumnElement[bool]], query: BookQuery) -> Select[Any]:
+    """How many books match; with text, up to one past the query's cap: the heap is read for that many
+    matches at most, however many a common word has (a stop word's title range, `q=love`)."""
+    if not query.q:
+        return select(func.count()).select_from(books).where(*where)
+    capped = select(literal(1).label("one")).select_from(books).where(*where).limit(query.count_cap + 1)
+    return select(func.count()).select_from(capped.subquery("capped"))
 
 
 _ORDER: dict[Sort, tuple[Any, ...]] = {
@@ -168,14 +178,14 @@ class SqlCatalogReads:
                 return Matches(0)
             where.append(match)
         async with self._engine.connect() as conn:
-            total = (await conn.execute(select(func.count()).select_from(books).where(*where))).scalar_one()
+            total = (await conn.execute(counting(where, query))).scalar_one()
             if total == 0 and query.q and title_prefix(query.q) is None:
                 found = await self.fuzzy(conn, query.q, filters(query, self.tagged))
                 return Matches(len(found), tuple(found))
-        return Matches(total)
+        return Matches.counted(total, query)
 
     async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
-        if matches.total <= query.offset:
+        if matches.total <= query.offset and not matches.estimated:
             return []
         if matches.fuzzy_ids is not None:
             return await self._by_ids(list(fuzzy_window(matches.fuzzy_ids, query)))

@@ -59,6 +59,8 @@ class BookList:
     items: list[Book]
     total: int
     next: str | None = None
+    #: The text search's count stopped at its cap: `total` is a lower bound (`next` pages on past it).
+    total_estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class _Window:
     total: int
     books: list[Book] = field(default_factory=list)
     more: bool = False
+    estimated: bool = False
 
 
 def _added_by(raw: str | None, viewer: Viewer | None) -> UUID | None:
@@ -170,14 +173,14 @@ class CatalogQueries:
         query = to_query(cmd)
         window = await self._window(query)
         order = walked_order(query)
-        if not (window.more and window.books and order is not None):
-            return BookList(window.books, window.total)
-        return BookList(window.books, window.total, encode_cursor(cursor_after(window.books[-1], order)))
+        after = window.books[-1] if window.more and window.books and order is not None else None
+        following = None if after is None or order is None else encode_cursor(cursor_after(after, order))
+        return BookList(window.books, window.total, following, window.estimated)
 
     async def _page(self, query: BookQuery, matches: Matches) -> _Window:
         """One book more than the page, to know whether a next page exists."""
         books = await self._reads.page(replace(query, limit=query.limit + 1), matches)
-        return _Window(matches.total, books[: query.limit], len(books) > query.limit)
+        return _Window(matches.total, books[: query.limit], len(books) > query.limit, matches.estimated)
 
     async def _window(self, query: BookQuery) -> _Window:
         if not query.public:  # a caller's own unpublished books: never in a shared cache entry

@@ -3,6 +3,7 @@ gives every book once, in the order an offset walk gives, for every sort (ties, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -10,9 +11,10 @@ import pytest
 
 from application.catalog.cursor import decode_cursor, encode_cursor
 from application.catalog.queries import ListBooks
-from application.ports.catalog import Cursor, Sort
+from application.ports.catalog import BookQuery, Cursor, Sort
 from domain.errors import InvalidField
 from entrypoints.bootstrap import Services
+from tests.contract.test_catalog_search import reads_of
 from tests.support.builders import T0, a_book, add_books
 
 COLUMN_SORTS = [s for s in Sort if s is not Sort.RELEVANCE]
@@ -104,6 +106,20 @@ async def test_a_bad_or_misplaced_cursor_is_refused_on_after(backend: Services) 
         with pytest.raises(InvalidField) as refused:
             await backend.catalog.list_page(ListBooks(after=after, **fields))  # type: ignore[arg-type]
         assert refused.value.field == "after", (after, fields)
+
+
+async def test_a_text_search_counts_up_to_its_cap_and_pages_on_past_it(backend: Services) -> None:
+    await _catalog(backend)
+    reads = reads_of(backend)
+    for q, past_the_cap in (("lantern", 1), ("the", 3)):  # full text, and a stop word's title range
+        query = BookQuery(q=q, sort=Sort.TITLE, count_cap=2)
+        matches = await reads.matches(query)
+        assert (matches.total, matches.estimated) == (2, True)
+        assert len(await reads.page(replace(query, offset=2), matches)) == past_the_cap
+    exact = await reads.matches(BookQuery(q="lantern", count_cap=3))
+    assert (exact.total, exact.estimated) == (3, False)
+    browsing = await reads.matches(BookQuery(count_cap=2, for_sale=True))  # no text: always exact
+    assert (browsing.total, browsing.estimated) == (5, False)
 
 
 def test_a_cursor_round_trips_and_is_checked_value_by_value() -> None:

@@ -105,6 +105,7 @@ async def test_pages_carry_the_total(client: Client) -> None:
 async def test_next_cursors_walk_the_pages_and_bad_ones_are_422_on_after(client: Client) -> None:
     first = await list_books(client, limit=2, sort="-price")
     assert (titles(first), first["total"], first["offset"]) == (["Alpha", "Charlie"], 3, 0)
+    assert first["total_estimated"] is False
     second = await list_books(client, limit=2, sort="-price", after=first["next"])
     assert (titles(second), second["total"], second["next"]) == (["Bravo"], 3, None)
     assert (await list_books(client, q="ursula"))["next"] is None  # relevance order pages by offset

@@ -83,7 +83,10 @@ class BooksController(Controller):
 
         Deep pages: each page's `next` is a cursor; `?after=<next>` with the same filters and sort gives
         the page after it, at the cost of a first page (an offset costs the books it skips). `after` takes
-        no `offset`; relevance order has no cursor (`next` null, `after` refused with 422)."""
+        no `offset`; relevance order has no cursor (`next` null, `after` refused with 422).
+
+        A text search counts its matches exactly up to a cap; past it `total` is the cap and
+        `total_estimated` is true (a lower bound: paging reaches every match)."""
         cmd = ListBooks(
             q,
             genre,
@@ -103,7 +106,8 @@ class BooksController(Controller):
             after=after,
         )
         found = await services.catalog.list_page(cmd)
-        return BookPage([BookOut.of(book) for book in found.items], found.total, limit, offset, found.next)
+        items = [BookOut.of(book) for book in found.items]
+        return BookPage(items, found.total, limit, offset, found.next, found.total_estimated)
 
     @get(
         "/{book_id:uuid}",
