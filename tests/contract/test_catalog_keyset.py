@@ -86,6 +86,14 @@ async def test_cursor_pages_keep_the_filters_and_stop_words_walk_by_title(backen
     assert len(priced) == 1
 
 
+async def test_close_matches_of_a_typo_page_by_cursor_too(backend: Services) -> None:
+    await _catalog(backend)
+    by_offset = await backend.catalog.list_page(ListBooks(q="lantren", sort="title", limit=100))
+    assert len(by_offset.items) == 3
+    walked, _ = await _walk(backend, 1, q="lantren", sort="title")
+    assert walked == [b.id for b in by_offset.items]
+
+
 async def test_relevance_ranking_has_no_cursor(backend: Services) -> None:
     await _catalog(backend)
     ranked = await backend.catalog.list_page(ListBooks(q="lantern", limit=1))
