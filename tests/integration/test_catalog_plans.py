@@ -118,6 +118,33 @@ async def test_cursor_and_nulls_last_pages_walk_their_index(engine: AsyncEngine,
     assert "Seq Scan on books" not in plans, plans
 
 
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+async def test_a_text_listing_counts_no_further_than_its_cap(engine: AsyncEngine) -> None:
+    """The page with its count in one statement: for text, the count column reads cap + 1 matching
+    rows, however many books match (every book here is a `Title`)."""
+    reads = PostgresCatalogReads(engine)
+    explaining = read_engine(engine, pool_size=1)
+    try:
+        with captured() as sent:
+            found, page = await reads.listing(BookQuery(q="title", sort=Sort.TITLE, count_cap=100))
+        assert (found.total, found.estimated, len(page)) == (100, True, 20)
+        ((statement, parameters),) = [(s, p) for s, p in sent if "capped" in s]
+        async with explaining.connect() as conn:
+            analyze = f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}"
+            (plan,) = (await conn.exec_driver_sql(analyze, parameters)).scalar_one()
+    finally:
+        await reads.dispose()
+        await explaining.dispose()
+    (count,) = [n for n in _nodes(plan["Plan"]) if n.get("Subplan Name", "").startswith("InitPlan")]
+    read = [n["Actual Rows"] for n in _nodes(count) if n.get("Relation Name") == "books"]  # rows of the heap
+    assert read == [101], count
+
+
 async def test_a_stop_word_goes_by_the_title_index_and_never_by_trigrams(engine: AsyncEngine) -> None:
     """`the` is dropped by full-text search: the query is a title range, not a typo search over every title."""
     async with engine.begin() as conn:
