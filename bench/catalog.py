@@ -44,6 +44,8 @@ SCENARIOS = {
     "filtered search": "/api/v1/books?q=river&genre=fantasy&max_price=20&in_stock=true",
     "common word": "/api/v1/books?q=love",
     "deep page": "/api/v1/books?offset=10000",
+    "deep page by cursor": "{cursor}",
+    "rating sort": "/api/v1/books?sort=-rating",
     "genre page": "/api/v1/books?genre=fantasy",
     "book detail": "/api/v1/books/{book_id}",
     "stop word": "/api/v1/books?q=the",
@@ -79,6 +81,14 @@ async def prepare(url: str, count: int) -> str:
         book_id = (await conn.execute(select(books.c.id).order_by(books.c.created_at.desc()).limit(1))).scalar_one()
     await engine.dispose()
     return str(book_id)
+
+
+def cursor_path(origin: str) -> str:
+    """The page after the 10,000th book by its cursor (the `next` of the page at offset 9,980); a tree
+    without cursors serves that same page by offset instead, so before/after compares the two."""
+    with urllib.request.urlopen(origin + "/api/v1/books?offset=9980", timeout=30) as response:
+        following = json.load(response).get("next")
+    return f"/api/v1/books?after={following}" if following else "/api/v1/books?offset=10000"
 
 
 def _ms(value: str) -> float:
@@ -290,7 +300,9 @@ def main() -> None:
                         servers[tree] = (serve(url, args.valkey_url, workers, mode == "on", port, source), port)
                     for name in chosen:
                         for tree, (server, port) in servers.items():
-                            target = f"http://127.0.0.1:{port}" + SCENARIOS[name].format(book_id=book_id)
+                            origin = f"http://127.0.0.1:{port}"
+                            path = SCENARIOS[name].format(book_id=book_id, cursor="")
+                            target = origin + (path or cursor_path(origin))
                             with urllib.request.urlopen(target, timeout=30) as response:  # ours, answering 200
                                 assert response.status == 200, response.status
                             wrk(target, 1, args.connections)  # warm up pools, caches and prepared statements

@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from adapters.memory.genres import named_by
+from application.catalog.cursor import fuzzy_window, sort_key
 from application.catalog.text import FUZZY_THRESHOLD, title_prefix, word_similarity, words
-from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
+from application.ports.catalog import BookQuery, Cursor, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book, Genre
 
 if TYPE_CHECKING:
@@ -68,15 +68,25 @@ def _keep(book: Book, query: BookQuery, genre: Genre | None) -> bool:
     return all(checks)
 
 
-_KEYS: dict[Sort, tuple[Callable[[Book], Any], bool]] = {
-    Sort.NEWEST: (lambda b: (b.created_at, b.id), True),
-    Sort.TITLE: (lambda b: (b.title.lower(), b.author.lower(), b.id), False),
-    # Books not for sale come last both ways.
-    Sort.PRICE: (lambda b: (_price(b) is None, _price(b) or 0, b.id), False),
-    Sort.PRICE_DESC: (lambda b: (_price(b) is not None, _price(b) or 0, b.id), True),
-    Sort.RATING_DESC: (lambda b: (b.average_rating is not None, b.average_rating or 0, b.id), True),
-    Sort.PUBLISHED_DESC: (lambda b: (b.publication_date is not None, b.publication_date or date.min, b.id), True),
-}
+def _ordering(sort: Sort) -> tuple[Callable[[tuple[Any, ...], UUID], Any], bool]:
+    """A key over (sort key, id) and whether it sorts descending; books without the value come last both ways."""
+    if sort is Sort.TITLE:
+        return (lambda key, book_id: (key[0].lower(), key[1].lower(), book_id)), False
+    descending = sort is not Sort.PRICE
+    if sort is Sort.NEWEST:
+        return (lambda key, book_id: (key[0], book_id)), True
+    # (has no value, value, id) ascending; (has a value, value, id) descending: equal flags never compare the values
+    return (lambda key, book_id: ((key[0] is None) != descending, key[0], book_id)), descending
+
+
+def _keyset(books: list[Book], sort: Sort, after: Cursor | None) -> list[Book]:
+    """The books in `sort`'s order, from just after `after`."""
+    key, descending = _ordering(sort)
+    keyed = sorted(((key(sort_key(b, sort), b.id), b) for b in books), key=lambda kb: kb[0], reverse=descending)
+    if after is not None:
+        start = key(after.key, after.id)
+        keyed = [(k, b) for k, b in keyed if (k < start if descending else k > start)]
+    return [b for _, b in keyed]
 
 
 class MemoryCatalogReads:
@@ -100,7 +110,7 @@ class MemoryCatalogReads:
     async def matches(self, query: BookQuery) -> Matches:
         found = self._found(query)
         if found or not query.q or not words(query.q) or title_prefix(query.q) is not None:
-            return Matches(len(found))
+            return Matches.counted(len(found), query)
         q = query.q
         close = [(max(word_similarity(q, b.title), word_similarity(q, b.author)), b) for b in self._books()]
         genre = self._genre(query)
@@ -111,13 +121,13 @@ class MemoryCatalogReads:
     async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
         if matches.fuzzy_ids is not None:
             by_id = {b.id: b for b in self._books()}
-            chosen = [by_id[i] for i in matches.fuzzy_ids if i in by_id]
-        elif query.q and query.sort is Sort.RELEVANCE and title_prefix(query.q) is None:
+            return [copy.deepcopy(by_id[i]) for i in fuzzy_window(matches.fuzzy_ids, query) if i in by_id]
+        if query.q and query.sort is Sort.RELEVANCE and title_prefix(query.q) is None:
             chosen = [b for _, b in sorted(self._found(query), key=lambda sb: (-sb[0], sb[1].id))]
         else:
             relevance = Sort.TITLE if query.q and title_prefix(query.q) is not None else Sort.NEWEST
-            key, reverse = _KEYS[relevance if query.sort is Sort.RELEVANCE else query.sort]
-            chosen = sorted((b for _, b in self._found(query)), key=key, reverse=reverse)
+            sort = relevance if query.sort is Sort.RELEVANCE else query.sort
+            chosen = _keyset([b for _, b in self._found(query)], sort, query.after)
         return [copy.deepcopy(b) for b in chosen[query.offset : query.offset + query.limit]]
 
     async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:

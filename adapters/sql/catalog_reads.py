@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     column,
     func,
+    literal_column,
     or_,
     select,
     table,
@@ -32,8 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.catalog import book_rows, to_book
+from adapters.sql.keyset import AfterKind, after_kind, cursor_parameters, order_of, page_ids
 from adapters.sql.tables import books, genres
 from adapters.sql.text import like_pattern
+from application.catalog.cursor import fuzzy_window
 from application.catalog.text import title_prefix, words
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book, slug_forms
@@ -69,6 +72,8 @@ class Shape:
     added_by: bool
     text: TextKind
     sort: Sort
+    #: A keyset page: whether it starts after a cursor, and on which side of the nulls (`keyset.py`).
+    after: AfterKind = "none"
 
     @property
     def maintained(self) -> bool:
@@ -81,6 +86,14 @@ class Shape:
     def ranked(self) -> bool:
         """Relevance order by a text rank (a title prefix has none: it goes by title)."""
         return self.text == "words" and self.sort is Sort.RELEVANCE
+
+    @property
+    def walked(self) -> Sort:
+        """The column order of an unranked page: relevance without a rank goes by title for a title
+        prefix (its index), newest first otherwise."""
+        if self.sort is not Sort.RELEVANCE:
+            return self.sort
+        return Sort.TITLE if self.text == "title" else Sort.NEWEST
 
 
 def text_kind(q: str | None) -> TextKind:
@@ -106,12 +119,15 @@ def shape_of(query: BookQuery) -> Shape:
         added_by=query.added_by is not None,
         text=text_kind(query.q),
         sort=query.sort,
+        after=after_kind(query.after),
     )
 
 
 def parameters(query: BookQuery) -> dict[str, Any]:
     """The values of the query's non-text filters and window, by the names its statements bind."""
-    found: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+    # `reach`: how far each part of a nulls-last page reads (`keyset.page_ids`).
+    found: dict[str, Any] = {"limit": query.limit, "offset": query.offset, "reach": query.offset + query.limit}
+    found |= cursor_parameters(query.after)
     if query.unpublished_of is not None:
         found["unpublished_of"] = query.unpublished_of
     if query.genre is not None:
@@ -143,6 +159,16 @@ def genre_by_slug() -> ColumnElement[Any]:
     )
 
 
+def counting(shape: Shape, matching: list[ColumnElement[bool]]) -> Select[Any]:
+    """How many books match; with text, up to the bound `count_limit` (one past the query's cap): the
+    heap is read for that many matches at most, however many a common word has (`q=love`)."""
+    if shape.text == "none":
+        return select(func.count().label("total")).select_from(books).where(*matching)
+    limit: ColumnElement[int] = bindparam("count_limit")
+    capped: Select[Any] = select(literal_column("1")).select_from(books).where(*matching).limit(limit)
+    return select(func.count().label("total")).select_from(capped.subquery("capped"))
+
+
 def maintained_count(shape: Shape) -> Select[Any] | None:
     """The exact total of an unfiltered or genre-only public listing, from one or a few rows of
     search_book_counts instead of counting the catalog; None for any other shape."""
@@ -150,18 +176,6 @@ def maintained_count(shape: Shape) -> Select[Any] | None:
         return None
     total = select(func.coalesce(func.sum(_COUNTS.c.n), 0).label("total"))
     return total.where(_COUNTS.c.genre_id == genre_by_slug()) if shape.genre else total  # as the page finds it
-
-
-_ORDER: dict[Sort, tuple[Any, ...]] = {
-    Sort.NEWEST: (books.c.created_at.desc(), books.c.id.desc()),
-    # Case-insensitive, then by author: the index ix_books_title_author.
-    Sort.TITLE: (func.lower(books.c.title).asc(), func.lower(books.c.author).asc(), books.c.id.asc()),
-    # Books not for sale (no price) come last both ways, on both databases.
-    Sort.PRICE: (books.c.price.asc().nulls_last(), books.c.id.asc()),
-    Sort.PRICE_DESC: (books.c.price.desc().nulls_last(), books.c.id.desc()),
-    Sort.RATING_DESC: (books.c.average_rating.desc().nulls_last(), books.c.id.desc()),
-    Sort.PUBLISHED_DESC: (books.c.publication_date.desc().nulls_last(), books.c.id.desc()),
-}
 
 
 def visible(shape: Shape) -> ColumnElement[bool]:
@@ -282,7 +296,7 @@ class SqlCatalogReads:
         matching = where if match is None else [*where, match]
         count = maintained_count(shape)
         if count is None:
-            count = select(func.count().label("total")).select_from(books).where(*matching)
+            count = counting(shape, matching)
         if shape.ranked:
             ranked = self.ranked(where).subquery("ranked")
             window = (
@@ -294,13 +308,9 @@ class SqlCatalogReads:
             )
             page = book_rows().join(window, window.c.id == books.c.id).order_by(window.c.rank.desc(), books.c.id)
         else:
-            # Relevance without a rank: a title prefix goes by title (its index), anything else newest first.
-            relevance = Sort.TITLE if shape.text == "title" else Sort.NEWEST
-            order = _ORDER[relevance if shape.sort is Sort.RELEVANCE else shape.sort]
             # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
-            ids = select(books.c.id).where(*matching).order_by(*order)
-            window = ids.limit(bindparam("limit")).offset(bindparam("offset")).subquery("window")
-            page = book_rows().join(window, window.c.id == books.c.id).order_by(*order)
+            window = page_ids(shape.walked, matching, after=shape.after)
+            page = book_rows().join(window, window.c.id == books.c.id).order_by(*order_of(shape.walked))
         return Statements(count, page, page.add_columns(count.scalar_subquery().label("total")), where)
 
     def _parameters(self, query: BookQuery, shape: Shape) -> dict[str, Any]:
@@ -311,6 +321,8 @@ class SqlCatalogReads:
             found |= self.text_parameters(query.q or "")
         if shape.ranked:
             found["cap"] = max(RANK_CAP, query.offset + query.limit)
+        if shape.text != "none":
+            found["count_limit"] = query.count_cap + 1
         return found
 
     async def matches(self, query: BookQuery) -> Matches:
@@ -324,13 +336,13 @@ class SqlCatalogReads:
             async with self._engine.connect() as conn:
                 found = await self.fuzzy(conn, query.q, statements.where, params)
             return Matches(len(found), tuple(found))
-        return Matches(total)
+        return Matches.counted(total, query)
 
     async def page(self, query: BookQuery, matches: Matches) -> list[Book]:
-        if matches.total <= query.offset:
+        if matches.total <= query.offset and not matches.estimated:
             return []
         if matches.fuzzy_ids is not None:
-            return await self._by_ids(list(matches.fuzzy_ids[query.offset : query.offset + query.limit]))
+            return await self._by_ids(list(fuzzy_window(matches.fuzzy_ids, query)))
         shape = shape_of(query)
         statement = self.statements(shape).page
         assert statement is not None, "a query of no searchable word matches nothing"
@@ -345,7 +357,7 @@ class SqlCatalogReads:
         if not rows:  # nothing matched (perhaps typos), or the window is past the end
             found = await self.matches(query)
             return found, await self.page(query, found)
-        return Matches(int(rows[0]["total"])), [to_book(row) for row in rows]
+        return Matches.counted(int(rows[0]["total"]), query), [to_book(row) for row in rows]
 
     async def _by_ids(self, ids: list[UUID]) -> list[Book]:
         if not ids:

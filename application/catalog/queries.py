@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import cast
 from uuid import UUID
 
+from application.catalog.cursor import FIELD as AFTER
+from application.catalog.cursor import cursor_after, decode_cursor, encode_cursor, walked_order
 from application.ports.catalog import (
     COUNTS,
     LISTS,
@@ -46,6 +48,34 @@ class ListBooks:
     added_by: str | None = None  # a user id, or "me"
     published: bool | None = None
     viewer: Viewer | None = None
+    after: str | None = None  # the `next` cursor of an earlier page
+
+
+@dataclass(frozen=True, slots=True)
+class BookList:
+    """A page of the book list, with the cursor of the page after it (None on the last page, and in
+    relevance order, which only pages by offset)."""
+
+    items: list[Book]
+    total: int
+    next: str | None = None
+    #: The text search's count stopped at its cap: `total` is a lower bound (`next` pages on past it).
+    total_estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """What a list page keeps in the cache: its books, and whether any follow them."""
+
+    total: int
+    books: list[Book] = field(default_factory=list)
+    more: bool = False
+    estimated: bool = False
+
+    @classmethod
+    def of(cls, query: BookQuery, matches: Matches, books: list[Book]) -> _Window:
+        """The page of `query` from the books read for one more than its limit."""
+        return cls(matches.total, books[: query.limit], len(books) > query.limit, matches.estimated)
 
 
 def _added_by(raw: str | None, viewer: Viewer | None) -> UUID | None:
@@ -92,11 +122,22 @@ def _sort(raw: str | None, q: str | None) -> Sort:
         raise InvalidField("sort", f"must be one of {', '.join(s.value for s in Sort)}") from None
 
 
+def _after(query: BookQuery, token: str | None) -> BookQuery:
+    if token is None:
+        return query
+    if query.offset:
+        raise InvalidField(AFTER, "cannot be combined with a non-zero offset")
+    order = walked_order(query)
+    if order is None:
+        raise InvalidField(AFTER, "relevance order pages by offset only: choose a sort to page by cursor")
+    return replace(query, after=decode_cursor(token, order))
+
+
 def to_query(cmd: ListBooks) -> BookQuery:
     q = cmd.q.strip() if cmd.q else None
     added_by = _added_by(cmd.added_by, cmd.viewer)
     published, unpublished_of = _visibility(cmd, added_by)
-    return BookQuery(
+    query = BookQuery(
         q=q or None,
         genre=cmd.genre,
         author=cmd.author,
@@ -113,6 +154,12 @@ def to_query(cmd: ListBooks) -> BookQuery:
         published=published,
         unpublished_of=unpublished_of,
     )
+    return _after(query, cmd.after)
+
+
+def _key_of(query: BookQuery) -> str:
+    """The cursor's part of a page's cache key (empty for an offset page)."""
+    return "" if query.after is None else encode_cursor(query.after)
 
 
 class CatalogQueries:
@@ -123,28 +170,40 @@ class CatalogQueries:
         self._cache = cache
 
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
+        found = await self.list_page(cmd)
+        return found.items, found.total
+
+    async def list_page(self, cmd: ListBooks) -> BookList:
         query = to_query(cmd)
+        window = await self._window(query)
+        order = walked_order(query)
+        after = window.books[-1] if window.more and window.books and order is not None else None
+        following = None if after is None or order is None else encode_cursor(cursor_after(after, order))
+        return BookList(window.books, window.total, following, window.estimated)
+
+    async def _window(self, query: BookQuery) -> _Window:
+        # One book more than the page is read, to know whether a next page exists.
+        ahead = replace(query, limit=query.limit + 1)
         if not query.public:  # a caller's own unpublished books: never in a shared cache entry
-            found, books = await self._reads.listing(query)
-            return books, found.total
+            return _Window.of(query, *await self._reads.listing(ahead))
         # Hot pages (the first page, popular searches) are served whole from the cache; a miss
         # still reuses the cached count of the same matching set, the costly half of a deep page.
-        page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}"
-        cached, page_generation = await self._cache.read(LISTS, page_key, tuple[int, list[Book]])
+        page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}\x1f{_key_of(query)}"
+        cached, page_generation = await self._cache.read(LISTS, page_key, _Window)
         if cached is not None:
-            total, books = cast(tuple[int, list[Book]], cached)
-            return books, total
+            return cast(_Window, cached)
         key = "matches:" + query.count_key()
         counts = COUNTS if query.in_stock is None else STOCK_COUNTS  # a sale leaves the first kind right
         matches, generation = await self._cache.read(counts, key, Matches)
         if matches is None:  # count and page in one go
-            found, books = await self._reads.listing(query)
+            found, books = await self._reads.listing(ahead)
             await self._cache.write(counts, key, found, generation)
         else:
             found = cast(Matches, matches)
-            books = await self._reads.page(query, found)
-        await self._cache.write(LISTS, page_key, (found.total, books), page_generation)
-        return books, found.total
+            books = await self._reads.page(ahead, found)
+        window = _Window.of(query, found, books)
+        await self._cache.write(LISTS, page_key, window, page_generation)
+        return window
 
     async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
         scope = book_scope(book_id)

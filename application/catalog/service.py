@@ -17,7 +17,7 @@ from application.catalog.books import (
     UpdateBookHandler,
 )
 from application.catalog.genres import CreateGenre, CreateGenreHandler, DeleteGenre, DeleteGenreHandler
-from application.catalog.queries import CatalogQueries, ListBooks
+from application.catalog.queries import BookList, CatalogQueries, ListBooks
 from application.policy import Policy
 from application.ports.catalog import CatalogCache, CatalogReads, GenreCount, TagCount
 from application.ports.clock import Clock
@@ -57,6 +57,10 @@ class CatalogService:
 
     async def list_books(self, cmd: ListBooks) -> tuple[list[Book], int]:
         return await self.queries.list_books(cmd)
+
+    async def list_page(self, cmd: ListBooks) -> BookList:
+        """A page with the cursor of the next one."""
+        return await self.queries.list_page(cmd)
 
     async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
         return await self.queries.get_book(book_id, viewer)

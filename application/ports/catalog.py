@@ -33,6 +33,21 @@ class Sort(StrEnum):
     PUBLISHED_DESC = "-publication_date"
 
 
+#: A text search counts its matches exactly up to this many; past it, the total says "at least this
+#: many" (`Matches.estimated`): bounded work for any `q`, however common its words.
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a keyset page starts: just after the book with this sort key and id, in `sort`'s order
+    (the order actually walked: relevance over stop words walks by title)."""
+
+    sort: Sort
+    key: tuple[Any, ...]  # `application.catalog.cursor.sort_key` of that book
+    id: UUID
+
+
 @dataclass(frozen=True, slots=True)
 class BookQuery:
     """One page of the catalog: filters, order and window. Text filters are matched literally."""
@@ -55,6 +70,10 @@ class BookQuery:
     published: bool | None = True
     #: Narrows the unpublished books shown to this reader's own (None: every reader's, for staff).
     unpublished_of: UUID | None = None
+    #: A keyset page: the books after this one (with `offset` 0), instead of skipping `offset` books.
+    after: Cursor | None = None
+    #: With `q`: matches are counted up to this many (see COUNT_CAP).
+    count_cap: int = COUNT_CAP
 
     @property
     def public(self) -> bool:
@@ -65,15 +84,25 @@ class BookQuery:
         """Identifies the matching set (not the order or window): the key of its cached count."""
         parts: list[object] = [self.q, self.genre, self.author, self.tag, self.min_price, self.max_price]
         parts += [self.in_stock, self.language, self.for_sale, self.added_by, self.published, self.unpublished_of]
+        parts += [self.count_cap if self.q else None]
         return "\x1f".join("" if part is None else str(part) for part in parts)
 
 
 @dataclass(frozen=True, slots=True)
 class Matches:
-    """How many books match a query; `fuzzy_ids` holds the few close matches when no word matched."""
+    """How many books match a query; `fuzzy_ids` holds the few close matches when no word matched.
+    `estimated`: a text search's count stopped at its cap, `total` (more books match)."""
 
     total: int
     fuzzy_ids: tuple[UUID, ...] | None = None
+    estimated: bool = False
+
+    @classmethod
+    def counted(cls, found: int, query: BookQuery) -> Matches:
+        """`found` matches of `query`, counted up to one past its cap when it has text."""
+        if query.q and found > query.count_cap:
+            return cls(query.count_cap, estimated=True)
+        return cls(found)
 
 
 @dataclass(frozen=True, slots=True)

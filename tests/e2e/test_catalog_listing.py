@@ -101,6 +101,26 @@ async def test_pages_carry_the_total(client: Client) -> None:
     assert (titles(beyond), beyond["total"]) == ([], 3)
 
 
+@pytest.mark.usefixtures("shelf")
+async def test_next_cursors_walk_the_pages_and_bad_ones_are_422_on_after(client: Client) -> None:
+    first = await list_books(client, limit=2, sort="-price")
+    assert (titles(first), first["total"], first["offset"]) == (["Alpha", "Charlie"], 3, 0)
+    assert first["total_estimated"] is False
+    second = await list_books(client, limit=2, sort="-price", after=first["next"])
+    assert (titles(second), second["total"], second["next"]) == (["Bravo"], 3, None)
+    assert (await list_books(client, q="ursula"))["next"] is None  # relevance order pages by offset
+    cursor = first["next"]
+    for params in [
+        {"sort": "-price", "after": cursor[:-3]},
+        {"sort": "-price", "after": cursor, "offset": "2"},
+        {"sort": "title", "after": cursor},
+        {"q": "ursula", "after": cursor},
+        {"sort": "-price", "after": "x" * 7000},
+    ]:
+        body = assert_problem(await client.get(f"{API}/books", params=params), 422, "validation")
+        assert [error["field"] for error in body["errors"]] == ["after"], params
+
+
 @pytest.mark.parametrize(
     "params",
     [

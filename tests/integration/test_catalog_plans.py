@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.imports_postgres import EXISTING_KEYS, INDEX_PROBES
 from adapters.sql.search_postgres import PostgresCatalogReads, read_engine
-from application.ports.catalog import BookQuery, Sort
+from application.ports.catalog import BookQuery, Cursor, Sort
 
 BOOKS = 3000
 
@@ -87,6 +90,59 @@ async def test_the_read_side_uses_its_indexes(engine: AsyncEngine, query: BookQu
     plans = await plans_of(engine, query)
     for index in indexes:
         assert index in plans, plans
+
+
+@pytest.mark.parametrize(
+    ("query", "walk"),
+    [
+        (BookQuery(sort=Sort.RATING_DESC), "Index Scan Backward using ix_books_rating"),
+        (
+            BookQuery(sort=Sort.PRICE_DESC, after=Cursor(Sort.PRICE_DESC, (Decimal(10),), UUID(int=2**127))),
+            "Index Scan Backward using ix_books_price",
+        ),
+        (
+            BookQuery(sort=Sort.NEWEST, after=Cursor(Sort.NEWEST, (datetime.now(UTC),), UUID(int=0))),
+            "Index Scan Backward using ix_books_created_at",
+        ),
+        (
+            BookQuery(sort=Sort.TITLE, after=Cursor(Sort.TITLE, ("Title 2", "Author 3"), UUID(int=0))),
+            "Index Scan using ix_books_title_author",
+        ),
+    ],
+    ids=["nulls last", "price cursor", "newest cursor", "title cursor"],
+)
+async def test_cursor_and_nulls_last_pages_walk_their_index(engine: AsyncEngine, query: BookQuery, walk: str) -> None:
+    """A range of the sort's index from the cursor (or from its start), never a sort of the catalog."""
+    plans = await plans_of(engine, query)
+    assert walk in plans, plans
+    assert "Seq Scan on books" not in plans, plans
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+async def test_a_text_listing_counts_no_further_than_its_cap(engine: AsyncEngine) -> None:
+    """The page with its count in one statement: for text, the count column reads cap + 1 matching
+    rows, however many books match (every book here is a `Title`)."""
+    reads = PostgresCatalogReads(engine)
+    explaining = read_engine(engine, pool_size=1)
+    try:
+        with captured() as sent:
+            found, page = await reads.listing(BookQuery(q="title", sort=Sort.TITLE, count_cap=100))
+        assert (found.total, found.estimated, len(page)) == (100, True, 20)
+        ((statement, parameters),) = [(s, p) for s, p in sent if "capped" in s]
+        async with explaining.connect() as conn:
+            analyze = f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}"
+            (plan,) = (await conn.exec_driver_sql(analyze, parameters)).scalar_one()
+    finally:
+        await reads.dispose()
+        await explaining.dispose()
+    (count,) = [n for n in _nodes(plan["Plan"]) if n.get("Subplan Name", "").startswith("InitPlan")]
+    read = [n["Actual Rows"] for n in _nodes(count) if n.get("Relation Name") == "books"]  # rows of the heap
+    assert read == [101], count
 
 
 async def test_a_stop_word_goes_by_the_title_index_and_never_by_trigrams(engine: AsyncEngine) -> None:

@@ -37,6 +37,11 @@ ADMIN: dict[str, Any] = {"guards": [requires_admin], "security": BEARER}
 SIGNED_IN: dict[str, Any] = {"guards": [requires_user], "security": BEARER}
 
 
+#: A cursor holds a title and an author at their longest (500 and 300 characters, each up to 6 bytes
+#: of JSON), in base64.
+AFTER_MAX = 6600
+
+
 def _by(principal: Principal) -> Viewer:
     return Viewer(principal.user_id, principal.role)
 
@@ -68,9 +73,20 @@ class BooksController(Controller):
         published: FromQuery[bool | None] = None,
         limit: Limit = 20,
         offset: Offset = 0,
+        after: Annotated[
+            str | None,
+            _text(AFTER_MAX, "The `next` cursor of a page: the page after it, in constant time however deep"),
+        ] = None,
     ) -> BookPage:
         """Lists and searches the catalog (relevance order by default when `q` is given). Readers'
-        unpublished books show only to them and to moderators, with `added_by` or `published=false`."""
+        unpublished books show only to them and to moderators, with `added_by` or `published=false`.
+
+        Deep pages: each page's `next` is a cursor; `?after=<next>` with the same filters and sort gives
+        the page after it, at the cost of a first page (an offset costs the books it skips). `after` takes
+        no `offset`; relevance order has no cursor (`next` null, `after` refused with 422).
+
+        A text search counts its matches exactly up to a cap; past it `total` is the cap and
+        `total_estimated` is true (a lower bound: paging reaches every match)."""
         cmd = ListBooks(
             q,
             genre,
@@ -87,9 +103,11 @@ class BooksController(Controller):
             added_by=added_by,
             published=published,
             viewer=as_viewer(maybe_principal),
+            after=after,
         )
-        found, total = await services.catalog.list_books(cmd)
-        return BookPage([BookOut.of(book) for book in found], total, limit, offset)
+        found = await services.catalog.list_page(cmd)
+        items = [BookOut.of(book) for book in found.items]
+        return BookPage(items, found.total, limit, offset, found.next, found.total_estimated)
 
     @get(
         "/{book_id:uuid}",

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import msgspec
 
-from application.ports.catalog import GenreCount
+from application.ports.catalog import COUNT_CAP, GenreCount
 from domain.catalog import MAX_STOCK, Book, Contributor, Genre
 
 
@@ -161,6 +161,21 @@ class BookPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+    #: Opaque; `?after=` it (with the same filters and sort) for the page after this one.
+    next: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Cursor of the next page, for `?after=` with the same filters and sort; null on the last"
+            " page and in relevance order (which pages by `offset` only)"
+        ),
+    ] = None
+    total_estimated: Annotated[
+        bool,
+        msgspec.Meta(
+            description=f"True when a text search (`q`) matched more books than it counts exactly ({COUNT_CAP:,}):"
+            " `total` is then that lower bound, and every match is still reached through `next` or `offset`"
+        ),
+    ] = False
 
 
 class StockIn(msgspec.Struct):
