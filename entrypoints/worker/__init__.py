@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 import dramatiq
 
+from adapters.dramatiq.broker import DELIVER_MAIL
+from adapters.dramatiq.imports import RUN_IMPORT, RUN_LIBRARY_IMPORT
 from entrypoints.worker import import_actors, mail_actors
+
+#: Every actor `install_broker` declares.
+ACTOR_NAMES = (DELIVER_MAIL, RUN_IMPORT, RUN_LIBRARY_IMPORT)
 
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Services
@@ -33,7 +38,10 @@ class ServicesRegistry:
 
 
 def install_broker(broker: dramatiq.Broker, registry: ServicesRegistry) -> None:
-    """Makes `broker` the current one and declares the actors on it, calling `registry`'s services."""
+    """Makes `broker` the current one and declares the actors on it, calling `registry`'s services. An app
+    started again on the same broker (a second lifespan of one app) declares them anew, for its registry."""
     dramatiq.set_broker(broker)
+    for name in ACTOR_NAMES:
+        broker.actors.pop(name, None)
     mail_actors.declare(broker, registry)
     import_actors.declare(broker, registry)

@@ -58,7 +58,6 @@ class EmbeddedWorker:
         self._worker: Worker | None = None
         self._timer: asyncio.Task[None] | None = None
         self._on_loop = _OnRunningLoop()
-        self._broker.add_middleware(self._on_loop)
 
     @classmethod
     def of(cls, services: Services) -> EmbeddedWorker | None:
@@ -72,6 +71,7 @@ class EmbeddedWorker:
         services = self._services
         self._registry.set(services)
         self._on_loop.loop = asyncio.get_running_loop()
+        self._broker.add_middleware(self._on_loop)
         install_broker(self._broker, self._registry)
         worker = Worker(self._broker, worker_threads=self._threads, worker_timeout=100)
         await asyncio.to_thread(worker.start)
@@ -105,5 +105,6 @@ class EmbeddedWorker:
                 await self._timer
             self._timer = None
         await asyncio.to_thread(worker.stop, 15_000)
+        self._broker.middleware.remove(self._on_loop)  # a later start on this broker adds its own
         self._registry.set(None)
         self._services.embedded_alive = lambda: False

@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from application.mail import PASSWORD_RESET, VERIFY_EMAIL, queue_mail
 from domain.identity import Role
 from entrypoints.bootstrap import Services
+from entrypoints.http.app import create_app
 from tests.e2e.test_conventions import assert_problem
 from tests.support.builders import add_user
 from tests.support.http import API, session_for
@@ -92,3 +93,15 @@ async def test_registering_through_the_api_mails_a_working_verification_link(
     verified = await client.post(f"{API}/auth/verify-email", json={"token": token})
     assert verified.status_code == 200, verified.text
     assert verified.json()["is_verified"] is True
+
+
+async def test_an_app_started_again_still_delivers_its_mail(services: Services) -> None:
+    """A second lifespan of one app (a test client opened twice, an ASGI server's restart) declares the
+    worker's actors anew on the same broker, for its own services, and its mail still lands."""
+    app = create_app(services)
+    for round_ in ("first", "second"):
+        async with AsyncTestClient(app=app):
+            message_id = await queue_committed(services, VERIFY_EMAIL, f"{round_}@example.com")
+            mail_dir, sent = services.settings.mail_dir, message_id
+            [mail] = await await_until(lambda: with_id(eml_files(mail_dir), sent))  # noqa: B023 (awaited here)
+            assert mail["To"] == f"{round_}@example.com"
