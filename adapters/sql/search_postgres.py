@@ -46,8 +46,8 @@ _TSQUERY: ColumnElement[Any] = func.websearch_to_tsquery(_ENGLISH, bindparam("q"
 
 
 #: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's
-#: estimate tempts it into testing every row's vector, about 200 ms at 100,000 books, where the GIN index
-#: answers in a few ms) and no JIT (which would compile for those inflated costs on every query); UTC
+#: estimate tempts it into testing every row's vector, far dearer than the GIN index on a large catalog;
+#: bench/catalog.py measures both) and no JIT (which would compile for those inflated costs on every query); UTC
 #: times, as DateTimeUTC gives them, for the rows read past SQLAlchemy's result processing (`fetch`).
 READ_SETTINGS = {"enable_seqscan": "off", "jit": "off", "TimeZone": "UTC"}
 
