@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sql.copy_encoder import insert_rows
 from adapters.sql.tables import activity, books, review_versions
 from application.ports.activity import ActivityItem, BookRef
 from domain.activity import Activity, ActivityKind
@@ -36,7 +37,7 @@ class SqlActivityRepository:
             }
             for entry in entries
         ]
-        await self._conn.execute(insert(activity), values)
+        await insert_rows(self._conn, activity, values)
 
     async def page(
         self, user_id: UUID, *, kind: ActivityKind | None, limit: int, offset: int
@@ -83,7 +84,7 @@ class SqlReviewHistory:
             }
             for version in versions
         ]
-        await self._conn.execute(insert(review_versions), values)
+        await insert_rows(self._conn, review_versions, values)
 
     async def of_review(self, review_id: UUID) -> list[ReviewVersion]:
         query = (

@@ -1,20 +1,26 @@
-"""PostgreSQL's binary COPY of books: the column types, and each row's values as the server reads them."""
+"""PostgreSQL's binary COPY: the column types, each book's values as the server reads them, and the bulk
+inserts of many rows a batch writes."""
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 from psycopg.adapt import PyFormat
-from sqlalchemy import ARRAY, Column, Date, Integer, Numeric, String, Table
+from sqlalchemy import ARRAY, JSON, Boolean, Column, Date, Float, Integer, Numeric, SmallInteger, String, Table, insert
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.tables import books
 from adapters.sql.types import GUID, DateTimeUTC
 from domain.catalog import Book
+
+_POSTGRESQL = postgresql.dialect()
 
 
 def _copy_type(source: Column[Any]) -> str:
@@ -30,10 +36,18 @@ def _copy_type(source: Column[Any]) -> str:
         return "text"
     if isinstance(kind, Date):
         return "date"
+    if isinstance(kind, Float):  # a Numeric too
+        return "float8"
     if isinstance(kind, Numeric):
         return "bytea"  # sent ready-made by _numeric
     if type(kind) is Integer:
         return "int4"
+    if isinstance(kind, SmallInteger):
+        return "int2"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, JSON):  # psycopg's dumper for the type serialises the document itself
+        return "jsonb" if isinstance(kind.dialect_impl(_POSTGRESQL), postgresql.JSONB) else "json"
     raise TypeError(f"no COPY type for {source.name} ({kind!r})")
 
 
@@ -135,3 +149,42 @@ APPLY_CHANGES = (
     + ", ".join(f"{name} = c.{name}" for name in BOOK_COLUMNS if name not in {"id", "created_at"})
     + " FROM import_changes AS c WHERE b.id = c.id"
 )
+
+
+async def driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """psycopg's own connection under this SQLAlchemy connection's transaction, for COPY."""
+    raw = await conn.get_raw_connection()
+    connection = raw.driver_connection
+    assert isinstance(connection, psycopg.AsyncConnection)
+    return connection
+
+
+async def copy_rows(conn: AsyncConnection, statement: tuple[str, list[str]], rows: Iterable[Sequence[Any]]) -> None:
+    """A binary COPY in this transaction: the server parses no SQL and no text per row. A constraint it
+    breaks is an IntegrityError, as an INSERT's would be."""
+    sql, types = statement
+    try:
+        async with (await driver(conn)).cursor() as cursor, cursor.copy(sql) as copy:
+            copy.set_types(types)
+            for row in rows:
+                await copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(sql, None, exc) from exc
+
+
+@lru_cache(maxsize=64)
+def _copy_of(table: Table, names: tuple[str, ...]) -> tuple[str, list[str]]:
+    return _copy_statement(table, names)
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows with the same keys into `table`: one INSERT for one row, a binary COPY for more on PostgreSQL
+    (psycopg sends an executemany as an INSERT per row), an executemany elsewhere. The values are the
+    columns' Python values (aware datetimes, UUIDs), as an INSERT takes them."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql" or len(rows) == 1:
+        await conn.execute(insert(table), list(rows))
+        return
+    names = tuple(rows[0])
+    await copy_rows(conn, _copy_of(table, names), ([row[name] for name in names] for row in rows))

@@ -9,7 +9,15 @@ from uuid import UUID
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.copy_encoder import APPLY_CHANGES, CHANGES_TABLE, COPY_BOOKS, COPY_CHANGES, book_row
+from adapters.sql.copy_encoder import (
+    APPLY_CHANGES,
+    CHANGES_TABLE,
+    COPY_BOOKS,
+    COPY_CHANGES,
+    book_row,
+    copy_rows,
+    driver,
+)
 from adapters.sql.imports import SqlBookImport, conflicts
 from domain.catalog import Book
 
@@ -35,18 +43,10 @@ class PostgresBookImport(SqlBookImport):
 
     async def _driver(self) -> psycopg.AsyncConnection[Any]:
         """psycopg's own connection under this transaction, for COPY and array parameters."""
-        raw = await self._conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert isinstance(driver, psycopg.AsyncConnection)
-        return driver
+        return await driver(self._conn)
 
     async def _copy(self, statement: tuple[str, list[str]], rows: Iterable[Sequence[Any]]) -> None:
-        """A binary COPY into the table: the server parses no SQL and no text per row."""
-        sql, types = statement
-        async with (await self._driver()).cursor() as cursor, cursor.copy(sql) as copy:
-            copy.set_types(types)
-            for row in rows:
-                await copy.write_row(row)
+        await copy_rows(self._conn, statement, rows)
 
     async def _fetch(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         if not self._probing:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, bindparam, func, insert, select, update
+from sqlalchemy import Uuid, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.arrays import one_of
 from adapters.sql.catalog import rating_values
+from adapters.sql.copy_encoder import insert_rows
 from adapters.sql.tables import books, reviews, users
 from application.ports.shelf import ReviewItem, ReviewSort
 from domain.catalog import Book
@@ -89,7 +90,7 @@ class SqlReviewRepository:
         ]
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(insert(reviews), rows)
+                await insert_rows(self._conn, reviews, rows)
         except IntegrityError:
             # The partial unique index on live reviews refused a second one (a racing writer).
             raise AlreadyReviewed("you have reviewed this book already") from None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.arrays import one_of
 from adapters.sql.catalog import to_book
+from adapters.sql.copy_encoder import insert_rows
 from adapters.sql.reviews import to_review
 from adapters.sql.tables import books, genres, order_items, orders, reads, reviews, shelf_entries, users
 from application.ports.shelf import ShelfItem, ShelfSort
@@ -194,7 +195,7 @@ class SqlShelfRepository:
         ]
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(insert(shelf_entries), values)
+                await insert_rows(self._conn, shelf_entries, values)
         except IntegrityError:
             raise AlreadyOnShelf("one of these books is on your shelf already") from None
         for entry in entries:
@@ -255,7 +256,7 @@ class SqlShelfRepository:
             if changed:
                 await self._conn.execute(update(reads).where(reads.c.id == bindparam("k_id")), changed)
             if new:
-                await self._conn.execute(insert(reads), new)
+                await insert_rows(self._conn, reads, new)
         except IntegrityError as exc:
             # A racing writer opened a read of this entry first (uq_reads_open); the transaction is over.
             if "unique" in str(exc.orig).lower():
