@@ -5,11 +5,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.arrays import one_of
+from adapters.sql.copy_encoder import insert_rows
 from adapters.sql.tables import books, genres, order_items, users
 from application.uow import UnitOfWorkBase
 from domain.catalog import Book, Contributor, Genre, InsufficientStock, short_of_stock
@@ -136,7 +137,7 @@ class SqlBookRepository:
         if not new:
             return
         rows = [book_values(book) | {"id": book.id, "created_at": book.created_at} for book in new]
-        await self._conn.execute(insert(books), rows)
+        await insert_rows(self._conn, books, rows)
         for book in new:
             self._uow.track(book)
 

@@ -4,7 +4,7 @@ inserts of many rows a batch writes."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -172,9 +172,35 @@ async def copy_rows(conn: AsyncConnection, statement: tuple[str, list[str]], row
         raise IntegrityError(sql, None, exc) from exc
 
 
+#: A column's position in a COPY and how its value becomes the bytes the COPY sends.
+_Encoders = tuple[tuple[int, Callable[[Any], bytes]], ...]
+
+
+def _sent_as_bytes(source: Column[Any]) -> Callable[[Any], bytes] | None:
+    """How a column `_copy_type` sends as ready-made bytes turns an INSERT's value into them."""
+    kind = source.type
+    if isinstance(kind, ARRAY):
+        return lambda tags: _tag_array(tuple(tags))
+    if isinstance(kind, Numeric) and not isinstance(kind, Float):
+        return _numeric
+    return None
+
+
 @lru_cache(maxsize=64)
-def _copy_of(table: Table, names: tuple[str, ...]) -> tuple[str, list[str]]:
-    return _copy_statement(table, names)
+def _copy_of(table: Table, names: tuple[str, ...]) -> tuple[tuple[str, list[str]], _Encoders]:
+    """The COPY of these columns, and the columns (by position) whose values it sends as bytes."""
+    encoders = ((i, _sent_as_bytes(table.c[name])) for i, name in enumerate(names))
+    return _copy_statement(table, names), tuple((i, encode) for i, encode in encoders if encode is not None)
+
+
+def _encoded(
+    row: Mapping[str, Any], names: tuple[str, ...], encoders: Sequence[tuple[int, Callable[[Any], bytes]]]
+) -> list[Any]:
+    values = [row[name] for name in names]
+    for i, encode in encoders:
+        if values[i] is not None:
+            values[i] = encode(values[i])
+    return values
 
 
 async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -187,4 +213,5 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mappin
         await conn.execute(insert(table), list(rows))
         return
     names = tuple(rows[0])
-    await copy_rows(conn, _copy_of(table, names), ([row[name] for name in names] for row in rows))
+    statement, encoders = _copy_of(table, names)
+    await copy_rows(conn, statement, (_encoded(row, names, encoders) for row in rows))

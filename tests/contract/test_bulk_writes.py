@@ -1,4 +1,4 @@
-"""A batch of shelf entries, reads, reviews, activity and review versions written at once (as the library
+"""A batch of books, shelf entries, reads, reviews, activity and review versions written at once (as the library
 import writes them: by COPY on PostgreSQL) reads back exactly as written, and the store still refuses a
 duplicate in a batch."""
 
@@ -16,11 +16,12 @@ from sqlalchemy import event
 
 from adapters.sql.uow import SqlUowFactory
 from domain.activity import Activity, ActivityKind
+from domain.catalog import Book, Contributor
 from domain.journal import Progress, Read
 from domain.reviews import AlreadyReviewed, Review, ReviewVersion
 from domain.shelf import AlreadyOnShelf, ShelfEntry, ShelfStatus
 from entrypoints.bootstrap import Services
-from tests.support.builders import T0, add_book, add_user
+from tests.support.builders import T0, a_book, add_book, add_user
 
 #: Not UTC, and with microseconds: a time must come back the same instant, to the microsecond.
 _ELSEWHERE = timezone(timedelta(hours=-7, minutes=-30))
@@ -133,7 +134,7 @@ def _on_postgres(backend: Services) -> bool:
     return isinstance(factory, SqlUowFactory) and factory.engine.dialect.name == "postgresql"
 
 
-def _values(items: Sequence[Read | Review | None]) -> list[tuple[object, ...]]:
+def _values(items: Sequence[Read | Review | Book | None]) -> list[tuple[object, ...]]:
     """Each item's fields (reads and reviews are entities: equal only to themselves), in id order."""
     return sorted((astuple(item) for item in items if item is not None), key=lambda fields: str(fields[0]))
 
@@ -150,6 +151,40 @@ def _fields(entry: ShelfEntry) -> tuple[object, ...]:
         entry.progress,
         entry.review_text,
     )
+
+
+async def test_a_batch_of_books_reads_back_exactly_as_written(backend: Services) -> None:
+    reader = await add_user(backend)
+    written = [
+        a_book(
+            isbn="9780000000017",
+            description="A line\nand a tab\t",
+            publisher="P",
+            publication_date=date(1999, 12, 31),
+            pages=321,
+            language="en",
+            tags=["sci-fi", "été", "a,b {c}"],
+            price="12.34",
+            stock=3,
+            rating_counts=(1, 0, 2, 0, 4),
+            created_at=T1,
+            updated_at=T1 + timedelta(microseconds=1),
+        ),
+        # a reader's own book: every nullable column NULL, no tags, not for sale
+        a_book(price=None, stock=0, published=False, added_by=Contributor(reader.id, reader.username)),
+    ]
+    with _inserts_sent(backend) as sent:
+        async with backend.uow() as uow:
+            await uow.books.add_many(written)
+            await uow.commit()
+    if _on_postgres(backend):
+        assert sent == [], "on PostgreSQL a batch of books goes by COPY, not an INSERT per row"
+    async with backend.uow(read_only=True) as uow:
+        stored = await uow.books.get_many([book.id for book in written])
+    assert _values(stored) == _values(written)
+    averages = {book.id: book.average_rating for book in stored}
+    assert averages == {book.id: book.average_rating for book in written}
+    assert averages[written[0].id] is not None
 
 
 async def test_a_batch_with_a_book_already_shelved_or_reviewed_is_refused_whole(backend: Services) -> None:
