@@ -146,6 +146,9 @@ class MemoryReviewRepository:
         self._rows[review.id] = stored_row(review)
 
     async def add_many(self, reviews: Sequence[Review]) -> None:
+        for review in reviews:  # refused whole, as the database's constraint refuses the batch
+            if review.is_live and await self.get_live(review.user_id, review.book_id) is not None:
+                raise AlreadyReviewed("you have reviewed one of these books already")
         for review in reviews:
             await self.add(review)
 

@@ -63,9 +63,9 @@ def fuzzy_window(ids: Sequence[UUID], query: BookQuery) -> Sequence[UUID]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date | Decimal):
-        return value.isoformat() if isinstance(value, datetime | date) else str(value)
-    return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _digest(payload: bytes) -> bytes:

@@ -26,7 +26,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from application.ports.catalog import LISTS, CatalogCache, book_scope
 
 #: (route template, headers, body) of a stored answer.
-Stored = tuple[str, list[tuple[bytes, bytes]], bytes]
 _KIND = tuple[str, list[tuple[bytes, bytes]], bytes]
 _LIST_PATHS = frozenset({"/api/v1/books", "/api/v1/books/"})
 _DETAIL_PREFIX = "/api/v1/books/"

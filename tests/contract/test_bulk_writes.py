@@ -188,8 +188,6 @@ async def test_a_batch_of_books_reads_back_exactly_as_written(backend: Services)
 
 
 async def test_a_batch_with_a_book_already_shelved_or_reviewed_is_refused_whole(backend: Services) -> None:
-    if not isinstance(backend.uow, SqlUowFactory):
-        pytest.skip("the in-memory fakes check one row at a time: the whole batch is the store's constraint")
     user = await add_user(backend)
     book_ids = [(await add_book(backend)).id for _ in range(3)]
     async with backend.uow() as uow:
