@@ -20,7 +20,6 @@ from adapters.dramatiq.broker import MAIL_QUEUE
 from adapters.dramatiq.imports import IMPORT_QUEUE, RUN_LIBRARY_IMPORT, DramatiqImportQueue
 from adapters.dramatiq.monitor import WorkerCounters
 from adapters.dramatiq.publisher import DramatiqPublisher
-from adapters.memory.catalog_cache import MemoryCatalogCache
 from adapters.memory.catalog_reads import MemoryCatalogReads
 from adapters.memory.imports import InProcessImportQueue, MemoryImportProgressStore
 from adapters.memory.library import MemoryLibraryImportStore
@@ -36,7 +35,6 @@ from adapters.sql.search_sqlite import SqliteCatalogReads
 from adapters.sql.stats import outbox_backlog, pool_use
 from adapters.sql.uow import SqlUowFactory
 from adapters.system import SystemClock
-from adapters.valkey.catalog_cache import ValkeyCatalogCache
 from adapters.valkey.client import make_client
 from adapters.valkey.client import ping as ping_valkey
 from adapters.valkey.imports import ValkeyImportProgressStore
@@ -56,7 +54,7 @@ from application.journal.service import JournalService
 from application.library.importing import LibraryService
 from application.operations.service import OperationsService
 from application.policy import Policy
-from application.ports.catalog import CatalogCache, CatalogReads, NoCatalogCache
+from application.ports.catalog import CatalogReads
 from application.ports.clock import Clock
 from application.ports.commerce import PaymentGateway
 from application.ports.identity_providers import IdentityProvider
@@ -69,6 +67,7 @@ from application.ports.tokens import TokenStore
 from application.ports.uow import UowFactory
 from application.reviews.service import ReviewsService
 from application.shelf.service import ShelfService
+from entrypoints.catalog_cache import catalog_cache
 from entrypoints.connections import connection_budget
 from entrypoints.heap import eased
 from entrypoints.identity_providers import identity_providers as configured_providers
@@ -184,7 +183,7 @@ def bootstrap(
     if import_queue is None and settings.valkey_url is not None and mail.broker is not None:
         import_queue = DramatiqImportQueue(mail.broker)  # any `folio worker` takes it
     import_progress, imports_queue, in_process_imports = _import_ports(settings, valkey, import_queue, closers)
-    cache = catalog_cache(settings, valkey)
+    cache = catalog_cache(settings, valkey, closers)
     if not uow.subscribers:  # a factory given with subscribers of its own keeps them
         uow.subscribers = after_commit_subscribers(publisher=mail.ports.publisher, catalog_cache=cache)
     credentials = Credentials(
@@ -196,8 +195,6 @@ def bootstrap(
         policy=policy,
     )
     reads = catalog_reads(uow, closers, pool=budget.read)
-    if isinstance(cache, ValkeyCatalogCache):
-        closers.append(cache.aclose)  # before the client closes (closers run last first)
     verified = policy.require_verified_email
     services = Services(
         settings=settings,
@@ -331,12 +328,3 @@ def catalog_reads(
     if isinstance(uow, MemoryUowFactory):
         return MemoryCatalogReads(uow.store)
     raise TypeError(f"no catalog read side over {type(uow).__name__}: use the SQL or the memory unit of work")
-
-
-def catalog_cache(settings: Settings, valkey: Valkey | None) -> CatalogCache:
-    """Valkey when configured (shared by every process), else in-process; off with FOLIO_CATALOG_CACHE=false."""
-    if not settings.catalog_cache:
-        return NoCatalogCache()
-    if valkey is not None:
-        return ValkeyCatalogCache(valkey, settings.valkey_prefix)
-    return MemoryCatalogCache()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from rich.console import Console
@@ -13,18 +14,21 @@ from adapters.memory.imports import MemoryImportProgressStore
 from adapters.sql.engine import make_engine
 from adapters.sql.uow import SqlUowFactory
 from adapters.system import SystemClock
-from application.events import after_commit_subscribers, event_handlers
+from application.events import after_commit_subscribers, catalog_import_handlers
 from application.imports.service import ImportService
 from application.imports.start import StartImport
-from application.ports.catalog import CatalogCache, NoCatalogCache
 from application.ports.imports import ImportProgressStore
 from application.ports.outbox import Publisher, PublishError
 from domain.errors import DomainError
 from domain.imports import ImportProgress, ImportStatus
+from entrypoints.catalog_cache import catalog_cache
 from entrypoints.connections import connection_budget
 from entrypoints.heap import collector_eased
 from entrypoints.policy import policy_from
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from valkey.asyncio import Valkey
 
 _SHOWN_ERRORS = 20
 
@@ -50,13 +54,12 @@ def import_service(settings: Settings) -> tuple[ImportService, Callable[[], Awai
     whole composition root was most of a small file's import. With it, the service and its closer."""
     engine = make_engine(settings.database_url, pool=connection_budget(settings).write)
     closers: list[Callable[[], Awaitable[None]]] = [engine.dispose]
-    uow = SqlUowFactory(engine, handlers=event_handlers())
+    uow = SqlUowFactory(engine, handlers=catalog_import_handlers())
     clock = SystemClock()
     progress: ImportProgressStore = MemoryImportProgressStore()
-    cache: CatalogCache = NoCatalogCache()  # an in-process cache here would have no reader
     publisher: Publisher = _NoWorker()
+    valkey: Valkey | None = None
     if settings.valkey_url is not None:  # the servers' shared cache, progress records and mail queue
-        from adapters.valkey.catalog_cache import ValkeyCatalogCache
         from adapters.valkey.client import make_client
         from adapters.valkey.imports import ValkeyImportProgressStore
         from entrypoints.worker.wiring import build_mail
@@ -64,10 +67,8 @@ def import_service(settings: Settings) -> tuple[ImportService, Callable[[], Awai
         valkey = make_client(settings.valkey_url)
         closers.append(valkey.aclose)
         progress = ValkeyImportProgressStore(valkey, settings.valkey_prefix)
-        if settings.catalog_cache:
-            cache = shared = ValkeyCatalogCache(valkey, settings.valkey_prefix)
-            closers.append(shared.aclose)
         publisher = build_mail(settings, publisher=None, mailer=None).ports.publisher
+    cache = catalog_cache(settings, valkey, closers, in_process=False)  # an in-process one would have no reader
     uow.subscribers = after_commit_subscribers(publisher=publisher, catalog_cache=cache)
 
     async def aclose() -> None:

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import msgspec.inspect as types
-from dotenv import dotenv_values
 from msgspec import Meta
 
 PREFIX = "FOLIO_"
@@ -202,6 +201,8 @@ def _networks(settings: Settings, source: Mapping[str, str]) -> Settings:
 def _source(environ: Mapping[str, str] | None, env_file: str | Path | None) -> dict[str, str]:
     source: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values  # only with a file to read
+
         source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     source.update(os.environ if environ is None else environ)
     return _read_secret_files(source)

@@ -1,25 +1,63 @@
 from __future__ import annotations
 
-from typing import Self
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.activity import SqlActivityRepository, SqlReviewHistory
-from adapters.sql.catalog import SqlBookRepository
-from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
 from adapters.sql.engine import WRITE_OPTION, is_sqlite
-from adapters.sql.genres import SqlGenreRepository
-from adapters.sql.identities import SqlLinkedIdentityRepository
-from adapters.sql.imports import SqlImportFiles, SqliteBookImport
-from adapters.sql.imports_postgres import PostgresBookImport
-from adapters.sql.journal import SqlGoalRepository, SqlJournalQueries
-from adapters.sql.outbox import SqlOutbox
-from adapters.sql.reviews import SqlReviewRepository
-from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
-from adapters.sql.users import SqlUserRepository
 from adapters.sql.write_lock import WriteLock
 from application.ports.uow import EventHandlers, Subscribers
 from application.uow import UnitOfWorkBase
+
+if TYPE_CHECKING:
+    from adapters.sql.activity import SqlActivityRepository, SqlReviewHistory
+    from adapters.sql.catalog import SqlBookRepository
+    from adapters.sql.commerce import SqlCartRepository, SqlOrderRepository, SqlPreBookingRepository
+    from adapters.sql.genres import SqlGenreRepository
+    from adapters.sql.identities import SqlLinkedIdentityRepository
+    from adapters.sql.imports import SqlImportFiles, SqliteBookImport
+    from adapters.sql.imports_postgres import PostgresBookImport
+    from adapters.sql.journal import SqlGoalRepository, SqlJournalQueries
+    from adapters.sql.outbox import SqlOutbox
+    from adapters.sql.reviews import SqlReviewRepository
+    from adapters.sql.shelf import SqlPurchaseHistory, SqlShelfRepository
+    from adapters.sql.users import SqlUserRepository
+
+#: Each repository of a unit of work: its module, its class, and whether it is given the unit of work
+#: too (to track the aggregates it loads). A repository is built, and its module imported, the first
+#: time a unit of work uses it: a process that never touches a table (the command line's import uses
+#: three) never imports its queries.
+_REPOSITORIES: dict[str, tuple[str, str, bool]] = {
+    "users": ("adapters.sql.users", "SqlUserRepository", True),
+    "identities": ("adapters.sql.identities", "SqlLinkedIdentityRepository", False),
+    "books": ("adapters.sql.catalog", "SqlBookRepository", True),
+    "outbox": ("adapters.sql.outbox", "SqlOutbox", False),
+    "shelf": ("adapters.sql.shelf", "SqlShelfRepository", True),
+    "reviews": ("adapters.sql.reviews", "SqlReviewRepository", False),
+    "purchases": ("adapters.sql.shelf", "SqlPurchaseHistory", False),
+    "goals": ("adapters.sql.journal", "SqlGoalRepository", False),
+    "journal": ("adapters.sql.journal", "SqlJournalQueries", False),
+    "carts": ("adapters.sql.commerce", "SqlCartRepository", False),
+    "orders": ("adapters.sql.commerce", "SqlOrderRepository", False),
+    "prebookings": ("adapters.sql.commerce", "SqlPreBookingRepository", False),
+    "import_files": ("adapters.sql.imports", "SqlImportFiles", False),
+    "genres": ("adapters.sql.genres", "SqlGenreRepository", False),
+    "activity": ("adapters.sql.activity", "SqlActivityRepository", False),
+    "review_history": ("adapters.sql.activity", "SqlReviewHistory", False),
+}
+_BOOK_IMPORT = {
+    "postgresql": ("adapters.sql.imports_postgres", "PostgresBookImport", False),
+    "sqlite": ("adapters.sql.imports", "SqliteBookImport", False),
+}
+_classes: dict[tuple[str, str], type] = {}
+
+
+def _repository_class(module: str, name: str) -> type:
+    found = _classes.get((module, name))
+    if found is None:
+        found = _classes[module, name] = getattr(import_module(module), name)
+    return found
 
 
 class SqlUnitOfWork(UnitOfWorkBase):
@@ -80,25 +118,26 @@ class SqlUnitOfWork(UnitOfWorkBase):
                 self._lock.release()
             raise
         self._conn = conn
-        self.users = SqlUserRepository(conn, self)
-        self.identities = SqlLinkedIdentityRepository(conn)
-        self.books = SqlBookRepository(conn, self)
-        self.outbox = SqlOutbox(conn)
-        self.shelf = SqlShelfRepository(conn, self)
-        self.reviews = SqlReviewRepository(conn)
-        self.purchases = SqlPurchaseHistory(conn)
-        self.goals = SqlGoalRepository(conn)
-        self.journal = SqlJournalQueries(conn)
-        # commerce
-        self.carts = SqlCartRepository(conn)
-        self.orders = SqlOrderRepository(conn)
-        self.prebookings = SqlPreBookingRepository(conn)
-        self.import_files = SqlImportFiles(conn)
-        self.book_import = PostgresBookImport(conn) if conn.dialect.name == "postgresql" else SqliteBookImport(conn)
-        self.genres = SqlGenreRepository(conn)
-        self.activity = SqlActivityRepository(conn)
-        self.review_history = SqlReviewHistory(conn)
+        for name in (*_REPOSITORIES, "book_import"):  # those of an earlier transaction, if any
+            self.__dict__.pop(name, None)
         return self
+
+    if not TYPE_CHECKING:  # the type checker reads the repositories' annotations above
+
+        def __getattr__(self, name: str) -> Any:
+            """Builds a repository on the connection at its first use in this transaction."""
+            conn = self.__dict__.get("_conn")
+            if name == "book_import" and conn is not None:
+                spec = _BOOK_IMPORT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+            else:
+                spec = _REPOSITORIES.get(name)
+            if spec is None or conn is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            module, cls, tracks = spec
+            built = _repository_class(module, cls)
+            repository = built(conn, self) if tracks else built(conn)
+            setattr(self, name, repository)
+            return repository
 
     async def __aexit__(self, *exc: object) -> None:
         try:

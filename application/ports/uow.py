@@ -2,18 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from application.ports.activity import ActivityRepository, ReviewHistory
-from application.ports.catalog import GenreRepository
-from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
-from application.ports.identity_providers import LinkedIdentityRepository
-from application.ports.imports import BookImportRepository, ImportFileRepository
-from application.ports.journal import GoalRepository, JournalQueries
-from application.ports.outbox import Outbox
-from application.ports.repositories import BookRepository, UserRepository
-from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
 from domain.events import DomainEvent
+
+if TYPE_CHECKING:  # the repositories' ports are annotations only: a unit of work imports none of them
+    from application.ports.activity import ActivityRepository, ReviewHistory
+    from application.ports.catalog import GenreRepository
+    from application.ports.commerce import CartRepository, OrderRepository, PreBookingRepository
+    from application.ports.identity_providers import LinkedIdentityRepository
+    from application.ports.imports import BookImportRepository, ImportFileRepository
+    from application.ports.journal import GoalRepository, JournalQueries
+    from application.ports.outbox import Outbox
+    from application.ports.repositories import BookRepository, UserRepository
+    from application.ports.shelf import PurchaseHistory, ReviewRepository, ShelfRepository
 
 
 class UnitOfWork(Protocol):
