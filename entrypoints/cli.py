@@ -142,7 +142,7 @@ def books() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_books(file: Path) -> None:
     """Import books from a CSV file (same rules as POST /books/import), with a progress bar."""
-    from entrypoints.heap import collector_eased
+    from entrypoints.heap import collector_eased, spare_the_exit
 
     with collector_eased():  # from the start: the imports below are most of a small file's CPU
         from entrypoints.import_cli import run_import_file
@@ -150,6 +150,7 @@ def import_books(file: Path) -> None:
 
         # The loop the worker runs imports on.
         status = asyncio.run(run_import_file(_settings(), file), loop_factory=new_event_loop)
+    spare_the_exit()
     sys.exit(status)
 
 

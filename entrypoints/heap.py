@@ -20,6 +20,14 @@ def settle_heap() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+def spare_the_exit() -> None:
+    """For a command about to end: moves the whole heap out of the collector's sight, so the interpreter's
+    shutdown does not walk and tear down every module's objects (SQLAlchemy's thousands of classes) just
+    before the process frees them all at once. `folio books import` spent ~0.15 s of CPU there, a fifth
+    of a one-row import. Call it once the command's work is done: nothing frozen is ever collected."""
+    gc.freeze()
+
+
 _running_imports = 0
 _running_lock = threading.Lock()
 _thresholds = gc.get_threshold()
