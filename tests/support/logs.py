@@ -16,14 +16,16 @@ from tests.support.settings import make_settings
 
 
 @contextmanager
-def captured_logs(var_dir: Path, *, json_logs: bool = True) -> Iterator[Path]:
-    """Configures logging to FOLIO_LOG_FILE under `var_dir`; restores pytest's handlers afterwards."""
+def captured_logs(var_dir: Path, *, json_logs: bool = True, structlog_loggers: bool = True) -> Iterator[Path]:
+    """Configures logging to FOLIO_LOG_FILE under `var_dir` (`structlog_loggers=False`: as the command line
+    does); restores pytest's handlers afterwards."""
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     for handler in saved_handlers:  # detached, not closed: pytest keeps using them
         root.removeHandler(handler)
     log_file = var_dir / "logs" / "folio.log"
-    configure_logging(make_settings(var_dir, log_file=log_file, log_json=str(json_logs).lower()))
+    settings = make_settings(var_dir, log_file=log_file, log_json=str(json_logs).lower())
+    configure_logging(settings, structlog_loggers=structlog_loggers)
     try:
         yield log_file
     finally:

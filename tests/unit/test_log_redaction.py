@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
 import structlog
 
 from entrypoints.logs import REDACTED, redact_text
@@ -39,8 +40,11 @@ def test_structlog_fields_holding_secrets_are_blanked_at_any_depth(tmp_path: Pat
     assert lines[3]["headers"]["X-Request-ID"] == "r1"
 
 
-def test_secrets_inside_standard_library_messages_and_tracebacks_are_scrubbed(tmp_path: Path) -> None:
-    with captured_logs(tmp_path) as log_file:
+@pytest.mark.parametrize("structlog_loggers", [True, False], ids=["server", "command line"])
+def test_secrets_inside_standard_library_messages_and_tracebacks_are_scrubbed(
+    tmp_path: Path, structlog_loggers: bool
+) -> None:
+    with captured_logs(tmp_path, structlog_loggers=structlog_loggers) as log_file:
         log = logging.getLogger("folio.test")
         log.warning("client sent Authorization: Bearer %s", JWT)
         log.warning("reset attempt code=%s password=%s", CODE, PASSWORD)
