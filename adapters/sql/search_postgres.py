@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    CompoundSelect,
     FromClause,
     Select,
     String,
@@ -63,6 +64,9 @@ _PREFIXES: ColumnElement[Any] = select(func.to_tsquery(_ENGLISH, bindparam("q_pr
 #: a posting list short enough for the GIN index.
 PROBE_BOOKS = 64
 PROBE_COMMON = 16
+#: Past this many candidates (a deep relevance page, `offset` + `limit`), the GIN index even for a common
+#: word: reading the matches in table order costs fewer pages than walking four times as many books.
+WALK_CAP = 1000
 
 
 #: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's
@@ -160,7 +164,21 @@ class PostgresCatalogReads(SqlCatalogReads):
         visible books match, filters included): the newest matches along ix_books_created_at (the
         function form `ts_match_vq` keeps the GIN index out of that plan, whatever the planner guesses
         of a bound query), or the GIN index (which cannot stop early, but a word that rare has few
-        postings). The other branch's one-time filter is false: it is never executed."""
+        postings). The other branch's one-time filter is false: it is never executed. Only the public
+        catalog walks: unpublished books are too few among the newest for a walk to find them soon."""
+        rank = func.ts_rank(_VECTOR, _TSQUERY).label("rank")
+        cap: ColumnElement[int] = bindparam("cap")
+        indexed = select(books.c.id, rank).where(*where, _VECTOR.op("@@")(_TSQUERY)).limit(cap)
+        scan: Select[Any] | CompoundSelect = indexed
+        if shape.published is True:
+            scan = self._walked_if_common(where, rank, cap, indexed)
+        found = scan.cte("found")
+        return found, select(func.count().label("total")).select_from(found)
+
+    def _walked_if_common(
+        self, where: list[ColumnElement[bool]], rank: ColumnElement[Any], cap: ColumnElement[int], indexed: Select[Any]
+    ) -> CompoundSelect:
+        """`indexed` unless the words are common among the newest books, else the newest matches."""
         visible, *others = where
         recent = (
             select(books, _VECTOR.label("search_vector"))
@@ -171,19 +189,16 @@ class PostgresCatalogReads(SqlCatalogReads):
         )
         adapt = ClauseAdapter(recent).traverse
         hit = and_(*(adapt(clause) for clause in others), func.ts_match_vq(recent.c.search_vector, _TSQUERY))
-        probe = select((func.count().filter(hit) >= PROBE_COMMON).label("common")).select_from(recent).cte("probe")
+        common = and_(func.count().filter(hit) >= PROBE_COMMON, cap <= WALK_CAP).label("common")
+        probe = select(common).select_from(recent).cte("probe")
         is_common = select(probe.c.common).scalar_subquery()
-        rank = func.ts_rank(_VECTOR, _TSQUERY).label("rank")
-        cap: ColumnElement[int] = bindparam("cap")
         walked = (
             select(books.c.id, rank)
             .where(is_common, *where, func.ts_match_vq(_VECTOR, _TSQUERY))
             .order_by(books.c.created_at.desc(), books.c.id.desc())
             .limit(cap)
         )
-        indexed = select(books.c.id, rank).where(not_(is_common), *where, _VECTOR.op("@@")(_TSQUERY)).limit(cap)
-        found = union_all(walked, indexed).cte("found")
-        return found, select(func.count().label("total")).select_from(found)
+        return union_all(walked, indexed.where(not_(is_common)))
 
     async def fuzzy(
         self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]], params: dict[str, Any]

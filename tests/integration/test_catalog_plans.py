@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.imports_postgres import EXISTING_KEYS, INDEX_PROBES
-from adapters.sql.search_postgres import PostgresCatalogReads, read_engine
+from adapters.sql.search_postgres import WALK_CAP, PostgresCatalogReads, read_engine
 from application.ports.catalog import BookQuery, Cursor, Sort
 
 BOOKS = 3000
@@ -172,6 +172,17 @@ async def test_a_word_in_most_books_is_ranked_from_the_newest_matches_not_from_t
     assert not [scan for scan in scans if scan[0].startswith("Bitmap")], scans
     walked = [rows for kind, index, _, rows in scans if kind == "Index Scan" and index == "ix_books_created_at"]
     assert walked == [64, 51], scans  # the probe of the newest books, then the candidates
+
+
+async def test_a_deep_relevance_page_of_a_common_word_reads_its_matches_in_table_order(engine: AsyncEngine) -> None:
+    """Past WALK_CAP candidates, walking the newest books would read about a page per match: the GIN
+    index and the table in its own order read about one page per ten."""
+    query = BookQuery(q="title", sort=Sort.RELEVANCE, offset=WALK_CAP, count_cap=50)
+    found, page = await PostgresCatalogReads(engine).listing(query)
+    assert (found.total, found.estimated, len(page)) == (50, True, 20)
+    scans = _scans(await analyzed_listing(engine, query))
+    assert ("Bitmap Index Scan", "search_books_vector", 1, BOOKS) in scans, scans
+    assert [rows for kind, index, _, rows in scans if index == "ix_books_created_at"] == [64], scans
 
 
 async def test_a_rare_word_is_ranked_from_the_index(engine: AsyncEngine) -> None:
