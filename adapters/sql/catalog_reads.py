@@ -16,6 +16,7 @@ from uuid import UUID
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    FromClause,
     Select,
     String,
     TableValuedAlias,
@@ -41,9 +42,6 @@ from application.catalog.text import title_prefix, words
 from application.ports.catalog import BookQuery, GenreCount, Matches, Sort, TagCount
 from domain.catalog import Book, slug_forms
 
-#: Relevance ranking looks at this many matching books at most (plus the page asked for), so a
-#: very common word costs a bounded amount of work.
-RANK_CAP = 1000
 #: Close (typo) matches offered when no word matched.
 FUZZY_CAP = 50
 
@@ -166,6 +164,8 @@ def counting(shape: Shape, matching: list[ColumnElement[bool]]) -> Select[Any]:
         return select(func.count().label("total")).select_from(books).where(*matching)
     limit: ColumnElement[int] = bindparam("count_limit")
     capped: Select[Any] = select(literal_column("1")).select_from(books).where(*matching).limit(limit)
+    if shape.text == "title":  # in the index's order: a walk that stops at the cap (a generic plan's
+        capped = capped.order_by(*order_of(Sort.TITLE))  # bitmap would collect every title in the range)
     return select(func.count().label("total")).select_from(capped.subquery("capped"))
 
 
@@ -263,6 +263,11 @@ class SqlCatalogReads:
         """`(id, rank)` of up to the bound `cap` matching books; a higher rank is better."""
         raise NotImplementedError
 
+    def candidates(self, shape: Shape, where: list[ColumnElement[bool]]) -> tuple[FromClause, Select[Any] | None]:
+        """The `(id, rank)` a ranked page is ordered from (at most the bound `cap` matching books), and
+        the count of the query when those candidates give it; None: `counting` counts apart."""
+        return self.ranked(where).subquery("ranked"), None
+
     def by_ids(self) -> ColumnElement[bool]:
         """`books.id` is one of the bound `ids`."""
         raise NotImplementedError
@@ -295,10 +300,8 @@ class SqlCatalogReads:
         match = self._match(shape.text)
         matching = where if match is None else [*where, match]
         count = maintained_count(shape)
-        if count is None:
-            count = counting(shape, matching)
         if shape.ranked:
-            ranked = self.ranked(where).subquery("ranked")
+            ranked, count = self.candidates(shape, where)
             window = (
                 select(ranked.c.id, ranked.c.rank)
                 .order_by(ranked.c.rank.desc(), ranked.c.id)
@@ -311,6 +314,8 @@ class SqlCatalogReads:
             # A deferred join: walk the (index-only) order for ids, then read just one page of rows.
             window = page_ids(shape.walked, matching, after=shape.after)
             page = book_rows().join(window, window.c.id == books.c.id).order_by(*order_of(shape.walked))
+        if count is None:
+            count = counting(shape, matching)
         return Statements(count, page, page.add_columns(count.scalar_subquery().label("total")), where)
 
     def _parameters(self, query: BookQuery, shape: Shape) -> dict[str, Any]:
@@ -319,10 +324,10 @@ class SqlCatalogReads:
             found |= title_range(title_prefix(query.q or "") or "")
         elif shape.text == "words":
             found |= self.text_parameters(query.q or "")
-        if shape.ranked:
-            found["cap"] = max(RANK_CAP, query.offset + query.limit)
         if shape.text != "none":
             found["count_limit"] = query.count_cap + 1
+        if shape.ranked:  # every match up to one past the count's cap is ranked, and the page is among them
+            found["cap"] = max(found["count_limit"], query.offset + query.limit)
         return found
 
     async def matches(self, query: BookQuery) -> Matches:

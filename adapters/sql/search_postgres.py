@@ -1,5 +1,11 @@
-"""PostgreSQL text search: the generated, weighted `search_vector` (GIN), `websearch_to_tsquery` or'ed
-with a prefix query, `ts_rank` over a bounded candidate set, and pg_trgm for typos."""
+"""PostgreSQL text search: the generated, weighted `search_vector` (GIN) matched by `websearch_to_tsquery`,
+`ts_rank` over a bounded candidate set; when no word matches as typed, close matches: books whose words
+begin with the typed ones (`harr pott`), else pg_trgm's near spellings.
+
+Bounded work for any word (`candidates`): the GIN index collects every match of a word before the first
+row is read (a word in most books costs milliseconds before any heap access), so a word found in many of
+the newest books is not looked up in it: its candidates are the first matches walking the newest books,
+found within a few pages of the catalog. Either way at most `cap` matching rows are read and ranked."""
 
 from __future__ import annotations
 
@@ -12,25 +18,31 @@ from psycopg.rows import dict_row
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    CompoundSelect,
+    FromClause,
     Select,
     String,
     TableValuedAlias,
     Uuid,
+    and_,
     any_,
     bindparam,
     event,
     func,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.util import ClauseAdapter
 
-from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
+from adapters.sql.catalog_reads import FUZZY_CAP, Shape, SqlCatalogReads
 from adapters.sql.engine import PoolOptions
 from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
@@ -39,17 +51,31 @@ _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
 #: The text search configuration as a constant of the statement (not a bound or literal_execute
 #: parameter, which SQLAlchemy renders anew on every execution).
 _ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
-#: What the user typed (websearch syntax) or every word as a prefix (`harr pott`): `text_parameters`.
-_TSQUERY: ColumnElement[Any] = func.websearch_to_tsquery(_ENGLISH, bindparam("q", type_=String)).op("||")(
-    func.to_tsquery(_ENGLISH, bindparam("q_prefix", type_=String))
-)
+#: What the user typed (websearch syntax): `text_parameters`. A scalar subquery, so that it is parsed
+#: once per statement (an InitPlan) even in a generic plan, where a filter would parse it for every row.
+_TSQUERY: ColumnElement[Any] = select(
+    func.websearch_to_tsquery(_ENGLISH, bindparam("q", type_=String))
+).scalar_subquery()
+#: Every typed word as a prefix (`harr pott`), for close matches when no word matched as typed.
+_PREFIXES: ColumnElement[Any] = select(func.to_tsquery(_ENGLISH, bindparam("q_prefix", type_=String))).scalar_subquery()
+#: How many of the newest visible books `candidates` tests the words on, and how many of them must
+#: match for the words to count as common (a quarter): then the first `cap` matches are at most about
+#: 4 * cap rows away along ix_books_created_at, while a word rarer than that among the newest books has
+#: a posting list short enough for the GIN index.
+PROBE_BOOKS = 64
+PROBE_COMMON = 16
+#: Past this many candidates (a deep relevance page, `offset` + `limit`), the GIN index even for a common
+#: word: reading the matches in table order costs fewer pages than walking four times as many books.
+WALK_CAP = 1000
 
 
 #: Planner settings of the read side: no sequential scans (with LIMIT on a text match the planner's
 #: estimate tempts it into testing every row's vector, far dearer than the GIN index on a large catalog;
-#: bench/catalog.py measures both) and no JIT (which would compile for those inflated costs on every query); UTC
+#: bench/catalog.py measures both), no JIT (which would compile for those inflated costs on every query)
+#: and no parallel workers (a generic plan of a bounded walk, `LIMIT $n` unknown, was planned as a Gather
+#: Merge of two workers: about 15 ms to start them for a page that one backend reads in under 1 ms); UTC
 #: times, as DateTimeUTC gives them, for the rows read past SQLAlchemy's result processing (`fetch`).
-READ_SETTINGS = {"enable_seqscan": "off", "jit": "off", "TimeZone": "UTC"}
+READ_SETTINGS = {"enable_seqscan": "off", "jit": "off", "max_parallel_workers_per_gather": "0", "TimeZone": "UTC"}
 
 
 def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: PoolOptions | None = None) -> AsyncEngine:
@@ -130,9 +156,58 @@ class PostgresCatalogReads(SqlCatalogReads):
         # LIMIT before ORDER BY: ts_rank runs on at most `cap` rows, however common the word.
         return select(books.c.id, rank).where(_VECTOR.op("@@")(_TSQUERY), *where).limit(bindparam("cap"))
 
+    def candidates(self, shape: Shape, where: list[ColumnElement[bool]]) -> tuple[FromClause, Select[Any] | None]:
+        """Up to `cap` matches with their rank, and their number as the query's count (`cap` is at least
+        one past the count's cap): one scan of the matches for the page and its total.
+
+        Which scan is decided in the statement, by `common` (PROBE_COMMON of the PROBE_BOOKS newest
+        visible books match, filters included): the newest matches along ix_books_created_at (the
+        function form `ts_match_vq` keeps the GIN index out of that plan, whatever the planner guesses
+        of a bound query), or the GIN index (which cannot stop early, but a word that rare has few
+        postings). The other branch's one-time filter is false: it is never executed. Only the public
+        catalog walks: unpublished books are too few among the newest for a walk to find them soon."""
+        rank = func.ts_rank(_VECTOR, _TSQUERY).label("rank")
+        cap: ColumnElement[int] = bindparam("cap")
+        indexed = select(books.c.id, rank).where(*where, _VECTOR.op("@@")(_TSQUERY)).limit(cap)
+        scan: Select[Any] | CompoundSelect = indexed
+        if shape.published is True:
+            scan = self._walked_if_common(where, rank, cap, indexed)
+        found = scan.cte("found")
+        return found, select(func.count().label("total")).select_from(found)
+
+    def _walked_if_common(
+        self, where: list[ColumnElement[bool]], rank: ColumnElement[Any], cap: ColumnElement[int], indexed: Select[Any]
+    ) -> CompoundSelect:
+        """`indexed` unless the words are common among the newest books, else the newest matches."""
+        visible, *others = where
+        recent = (
+            select(books, _VECTOR.label("search_vector"))
+            .where(visible)
+            .order_by(books.c.created_at.desc(), books.c.id.desc())
+            .limit(PROBE_BOOKS)
+            .subquery("recent")
+        )
+        adapt = ClauseAdapter(recent).traverse
+        hit = and_(*(adapt(clause) for clause in others), func.ts_match_vq(recent.c.search_vector, _TSQUERY))
+        common = and_(func.count().filter(hit) >= PROBE_COMMON, cap <= WALK_CAP).label("common")
+        probe = select(common).select_from(recent).cte("probe")
+        is_common = select(probe.c.common).scalar_subquery()
+        walked = (
+            select(books.c.id, rank)
+            .where(is_common, *where, func.ts_match_vq(_VECTOR, _TSQUERY))
+            .order_by(books.c.created_at.desc(), books.c.id.desc())
+            .limit(cap)
+        )
+        return union_all(walked, indexed.where(not_(is_common)))
+
     async def fuzzy(
         self, conn: AsyncConnection, q: str, where: list[ColumnElement[bool]], params: dict[str, Any]
     ) -> list[UUID]:
+        """Close matches of a query no word of which matched: books whose words begin with the typed
+        ones (ranked), else those whose title or author is a near spelling."""
+        begun = list((await conn.execute(self.prefix_statement(where), params)).scalars())
+        if begun:
+            return begun
         typed = " ".join(words(q))
         if len(typed) < 3:
             return []
@@ -143,6 +218,12 @@ class PostgresCatalogReads(SqlCatalogReads):
             {"t": str(FUZZY_THRESHOLD), "local": self._local},
         )
         return list((await conn.execute(self.fuzzy_statement(typed, where), params)).scalars())
+
+    def prefix_statement(self, where: list[ColumnElement[bool]]) -> Select[Any]:
+        """The best FUZZY_CAP of (at most FUZZY_CAP * 4) books matching every typed word as a prefix."""
+        rank = func.ts_rank(_VECTOR, _PREFIXES).label("rank")
+        ranked = select(books.c.id, rank).where(_VECTOR.op("@@")(_PREFIXES), *where).limit(FUZZY_CAP * 4).subquery()
+        return select(ranked.c.id).order_by(ranked.c.rank.desc(), ranked.c.id).limit(FUZZY_CAP)
 
     def fuzzy_statement(self, typed: str, where: list[ColumnElement[bool]]) -> Select[Any]:
         """Books whose title or author holds a close match of `typed`: the two pg_trgm indexes."""

@@ -35,7 +35,7 @@ class Sort(StrEnum):
 
 #: A text search counts its matches exactly up to this many; past it, the total says "at least this
 #: many" (`Matches.estimated`): bounded work for any `q`, however common its words.
-COUNT_CAP = 10_000
+COUNT_CAP = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.imports_postgres import EXISTING_KEYS, INDEX_PROBES
-from adapters.sql.search_postgres import PostgresCatalogReads, read_engine
+from adapters.sql.search_postgres import WALK_CAP, PostgresCatalogReads, read_engine
 from application.ports.catalog import BookQuery, Cursor, Sort
 
 BOOKS = 3000
@@ -41,12 +41,13 @@ async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
 
 @contextmanager
 def captured() -> Iterator[list[tuple[str, Any]]]:
-    """Every SELECT sent to psycopg meanwhile (through SQLAlchemy or straight), with its parameters."""
+    """Every SELECT (or WITH ... SELECT) sent to psycopg meanwhile (through SQLAlchemy or straight), with its
+    parameters."""
     sent: list[tuple[str, Any]] = []
     execute = psycopg.AsyncCursor.execute
 
     async def keep(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        if isinstance(query, str) and query.lstrip().upper().startswith("SELECT"):
+        if isinstance(query, str) and query.lstrip().upper().startswith(("SELECT", "WITH")):
             sent.append((query, params))
         return await execute(cursor, query, params, **kwargs)
 
@@ -102,7 +103,7 @@ async def test_the_read_side_uses_its_indexes(engine: AsyncEngine, query: BookQu
         ),
         (
             BookQuery(sort=Sort.NEWEST, after=Cursor(Sort.NEWEST, (datetime.now(UTC),), UUID(int=0))),
-            "Index Scan Backward using ix_books_created_at",
+            "Index Only Scan Backward using ix_books_created_at",  # `published` is in the index (0017)
         ),
         (
             BookQuery(sort=Sort.TITLE, after=Cursor(Sort.TITLE, ("Title 2", "Author 3"), UUID(int=0))),
@@ -124,25 +125,84 @@ def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def test_a_text_listing_counts_no_further_than_its_cap(engine: AsyncEngine) -> None:
-    """The page with its count in one statement: for text, the count column reads cap + 1 matching
-    rows, however many books match (every book here is a `Title`)."""
+async def analyzed_listing(engine: AsyncEngine, query: BookQuery) -> dict[str, Any]:
+    """The JSON plan, run, of the one statement that lists `query` with its count."""
     reads = PostgresCatalogReads(engine)
     explaining = read_engine(engine, pool_size=1)
     try:
         with captured() as sent:
-            found, page = await reads.listing(BookQuery(q="title", sort=Sort.TITLE, count_cap=100))
-        assert (found.total, found.estimated, len(page)) == (100, True, 20)
-        ((statement, parameters),) = [(s, p) for s, p in sent if "capped" in s]
+            await reads.listing(query)
+        ((statement, parameters),) = [(s, p) for s, p in sent if "FROM books" in s]  # not the session's own SELECTs
         async with explaining.connect() as conn:
             analyze = f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}"
             (plan,) = (await conn.exec_driver_sql(analyze, parameters)).scalar_one()
     finally:
         await reads.dispose()
         await explaining.dispose()
-    (count,) = [n for n in _nodes(plan["Plan"]) if n.get("Subplan Name", "").startswith("InitPlan")]
+    return plan["Plan"]  # type: ignore[no-any-return]
+
+
+async def test_a_text_listing_counts_no_further_than_its_cap(engine: AsyncEngine) -> None:
+    """The page with its count in one statement: for text, the count column reads cap + 1 matching
+    rows, however many books match (every book here is a `Title`)."""
+    query = BookQuery(q="title", sort=Sort.TITLE, count_cap=100)
+    found, page = await PostgresCatalogReads(engine).listing(query)
+    assert (found.total, found.estimated, len(page)) == (100, True, 20)
+    initplans = [
+        n for n in _nodes(await analyzed_listing(engine, query)) if n.get("Subplan Name", "").startswith("InitPlan")
+    ]
+    (count,) = [n for n in initplans if any(m.get("Relation Name") == "books" for m in _nodes(n))]  # not the tsquery
     read = [n["Actual Rows"] for n in _nodes(count) if n.get("Relation Name") == "books"]  # rows of the heap
     assert read == [101], count
+
+
+def _scans(plan: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+    """(node type, index, loops, rows) of each scan of `books` (or of its indexes) that ran."""
+    scans = [n for n in _nodes(plan) if n.get("Relation Name") == "books" or n["Node Type"] == "Bitmap Index Scan"]
+    found = [n for n in scans if n.get("Actual Loops", 0) > 0]
+    return [(n["Node Type"], n.get("Index Name", ""), n["Actual Loops"], n["Actual Rows"]) for n in found]
+
+
+async def test_a_word_in_most_books_is_ranked_from_the_newest_matches_not_from_the_index(engine: AsyncEngine) -> None:
+    """Every book is a `Title`: the GIN index would collect all 3,000 postings before the first row, so
+    the candidates are the first matches walking the newest books, cap + 1 of them, and no more."""
+    found, page = await PostgresCatalogReads(engine).listing(BookQuery(q="title", sort=Sort.RELEVANCE, count_cap=50))
+    assert (found.total, found.estimated, len(page)) == (50, True, 20)
+    scans = _scans(await analyzed_listing(engine, BookQuery(q="title", sort=Sort.RELEVANCE, count_cap=50)))
+    assert not [scan for scan in scans if scan[0].startswith("Bitmap")], scans
+    walked = [rows for kind, index, _, rows in scans if kind == "Index Scan" and index == "ix_books_created_at"]
+    assert walked == [64, 51], scans  # the probe of the newest books, then the candidates
+
+
+async def test_a_deep_relevance_page_of_a_common_word_reads_its_matches_in_table_order(engine: AsyncEngine) -> None:
+    """Past WALK_CAP candidates, walking the newest books would read about a page per match: the GIN
+    index and the table in its own order read about one page per ten."""
+    query = BookQuery(q="title", sort=Sort.RELEVANCE, offset=WALK_CAP, count_cap=50)
+    found, page = await PostgresCatalogReads(engine).listing(query)
+    assert (found.total, found.estimated, len(page)) == (50, True, 20)
+    scans = _scans(await analyzed_listing(engine, query))
+    assert ("Bitmap Index Scan", "search_books_vector", 1, BOOKS) in scans, scans
+    assert [rows for kind, index, _, rows in scans if index == "ix_books_created_at"] == [64], scans
+
+
+async def test_a_rare_word_is_ranked_from_the_index(engine: AsyncEngine) -> None:
+    """`Author 12` is in 1 book of 97: its few postings come from the GIN index, no walk past the probe."""
+    query = BookQuery(q="author 12", sort=Sort.RELEVANCE)
+    found, page = await PostgresCatalogReads(engine).listing(query)
+    assert (found.total, found.estimated) == (len(range(12, BOOKS + 1, 97)), False)
+    assert {book.author for book in page} == {"Author 12"}
+    scans = _scans(await analyzed_listing(engine, query))
+    assert ("Bitmap Index Scan", "search_books_vector", 1, found.total) in scans, scans
+    assert [rows for kind, index, _, rows in scans if index == "ix_books_created_at"] == [64], scans
+
+
+async def test_a_deep_offset_page_skips_by_the_index_alone(engine: AsyncEngine) -> None:
+    """`published` is in ix_books_created_at: the 2,000 books skipped are index entries, no table rows."""
+    async with engine.connect() as conn:
+        await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("VACUUM books"))
+    scans = _scans(plan := await analyzed_listing(engine, BookQuery(offset=2000)))
+    assert ("Index Only Scan", "ix_books_created_at", 1, 2020) in scans, scans  # skipped and shown
+    assert [n["Heap Fetches"] for n in _nodes(plan) if n["Node Type"] == "Index Only Scan"] == [0]
 
 
 async def test_a_stop_word_goes_by_the_title_index_and_never_by_trigrams(engine: AsyncEngine) -> None:
@@ -156,7 +216,7 @@ async def test_a_stop_word_goes_by_the_title_index_and_never_by_trigrams(engine:
     assert "Seq Scan" not in plans, plans
     reads = PostgresCatalogReads(engine)
     try:
-        query = BookQuery(q="the", sort=Sort.RELEVANCE)
+        query = BookQuery(q="the", sort=Sort.RELEVANCE, count_cap=BOOKS)  # every one counted
         matches = await reads.matches(query)
         page = await reads.page(query, matches)
     finally:

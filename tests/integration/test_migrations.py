@@ -308,3 +308,24 @@ def test_genre_slugs_take_the_one_rule_where_their_old_links_still_find_them(emp
         "Cafe": "cafe",
         "Café": "café",
     }
+
+
+def test_the_newest_first_index_holds_published_with_0017_and_not_below(empty_url: str) -> None:
+    """0017 (PostgreSQL): ix_books_created_at also holds `published`, for index-only public walks; going
+    down it is the plain index again. SQLite, which has no INCLUDE columns, keeps the plain one."""
+    postgres = empty_url.startswith("postgresql")
+    definition = (
+        ("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_books_created_at'", {})
+        if postgres
+        else ("SELECT sql FROM sqlite_master WHERE name = 'ix_books_created_at'", {})
+    )
+    migrate(empty_url, "0016_shelf_text")
+    ((before,),) = run_sql(empty_url, definition)
+    migrate(empty_url, "0017_books_newest_visible")
+    ((after,),) = run_sql(empty_url, definition)
+    assert ("INCLUDE (published)" in str(after)) is postgres, after
+    assert "(created_at, id)" in str(after), after
+    migrate(empty_url, "0016_shelf_text", down=True)
+    assert run_sql(empty_url, definition) == [(before,)]
+    assert "INCLUDE" not in str(before)
+    migrate(empty_url, "head")
