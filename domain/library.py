@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
+from operator import itemgetter
 from uuid import UUID
 
 from domain.activity import ActivityEvent, ActivityKind, Done
@@ -161,6 +163,8 @@ def author_last_first(author: str) -> str:
 
 def strip_series(title: str) -> str:
     """`Leviathan Wakes (The Expanse, #1)` -> `Leviathan Wakes`."""
+    if "#" not in title:  # no series suffix (the pattern's search tries every position of the title)
+        return title
     stripped = _SERIES.sub("", title)
     return stripped or title
 
@@ -169,7 +173,13 @@ def match_key(title: str, author: str) -> tuple[str, str]:
     """Title and author as a library import matches them to catalog books: case, punctuation, diacritics,
     a series suffix and "Last, First" order ignored. (domain.imports.duplicate_key is the stricter key of
     the duplicate checks; a pair equal there is equal here.)"""
-    return _folded(strip_series(title)), _folded(author_first_last(author))
+    return _folded(strip_series(title)), _author_key(author)
+
+
+# An import's rows and the books it looks at share few authors. Bounded: 4,096 names (< 2 MB).
+@lru_cache(maxsize=4096)
+def _author_key(author: str) -> str:
+    return _folded(author_first_last(author))
 
 
 def candidate_names(title: str, author: str) -> tuple[str, str, str]:
@@ -204,10 +214,16 @@ class LibraryRow:
     date_added: date | None = None
     owned: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
+    _key: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
-        return match_key(self.title, self.author)
+        """`match_key` of the row's title and author, worked out once (a batch asks a row for it a few times)."""
+        key = self._key
+        if key is None:
+            key = match_key(self.title, self.author)
+            object.__setattr__(self, "_key", key)  # a cache of fields that never change
+        return key
 
 
 def unquote(cell: str) -> str:
@@ -330,6 +346,24 @@ def detect_format(header: Sequence[str]) -> LibraryFormat:
     )
 
 
+#: The cells a Goodreads row is read from, in the order `LibraryReader._goodreads` takes them.
+_GOODREADS_READ = (
+    "Author",
+    "Author l-f",
+    "Exclusive Shelf",
+    "Bookshelves",
+    "My Rating",
+    "Date Read",
+    "Read Count",
+    "Owned Copies",
+    "Title",
+    "ISBN13",
+    "ISBN",
+    "My Review",
+    "Date Added",
+)
+
+
 class LibraryReader:
     """Reads the rows of one export by column name; positions are worked out once from the header."""
 
@@ -337,6 +371,11 @@ class LibraryReader:
         self.format = detect_format(header)
         self.width = len(header)
         self._at = {cell.strip(): i for i, cell in enumerate(header)}
+        # A Goodreads row's cells in one call; a column the header lacks is read past the row's end, where
+        # `read` puts an empty cell.
+        positions = [self._at.get(name, self.width) for name in _GOODREADS_READ]
+        self._goodreads_cells = itemgetter(*positions)
+        self._pad = self.width in positions
 
     def _cell(self, cells: Sequence[str], name: str) -> str:
         at = self._at.get(name)
@@ -345,41 +384,44 @@ class LibraryReader:
     def read(self, cells: Sequence[str]) -> LibraryRow:
         if len(cells) != self.width:
             raise InvalidField("file", f"the row has {len(cells)} fields; the header has {self.width}")
-        if any("\x00" in cell for cell in cells):
+        if "\x00" in "".join(cells):
             raise InvalidField("file", "the row holds a NUL character")
         if self.format is LibraryFormat.STORYGRAPH:
             return self._storygraph(cells)
-        return self._goodreads(cells)
+        return self._goodreads(self._goodreads_cells([*cells, ""] if self._pad else cells))
 
-    def _goodreads(self, cells: Sequence[str]) -> LibraryRow:
-        cell = self._cell
+    @staticmethod
+    def _goodreads(cells: tuple[str, ...]) -> LibraryRow:
+        (author, author_lf, shelf, shelves, rating_cell, read_cell, count_cell, owned_cell) = cells[:8]
+        title, isbn13, isbn10, review, added = cells[8:]
         notes: list[str] = []
-        author = cell(cells, "Author").strip() or author_first_last(cell(cells, "Author l-f"))
-        shelf = cell(cells, "Exclusive Shelf").strip().lower()
+        author = author.strip() or author_first_last(author_lf)
+        shelf = shelf.strip().lower()
         status = _GOODREADS_SHELVES.get(shelf)
         if status is None:
             notes.append(f"custom shelf {shelf or '(none)'} kept as WISHLIST")
             status = ShelfStatus.WISHLIST
-        custom = [s.strip() for s in cell(cells, "Bookshelves").split(",") if s.strip()]
-        custom = [s for s in custom if s.lower() not in _GOODREADS_SHELVES]
-        if custom:
-            notes.append(f"shelves not kept: {', '.join(custom)}")
-        rating_cell = cell(cells, "My Rating").strip()
+        if shelves and not shelves.isspace():  # else no shelf: the same, without a look at each one
+            custom = [s.strip() for s in shelves.split(",") if s.strip()]
+            custom = [s for s in custom if s.lower() not in _GOODREADS_SHELVES]
+            if custom:
+                notes.append(f"shelves not kept: {', '.join(custom)}")
+        rating_cell = rating_cell.strip()
         if rating_cell and not (rating_cell.isascii() and rating_cell.isdigit()):
             raise InvalidField("My Rating", "must be a whole number from 0 to 5")
-        read_on = slash_date(cell(cells, "Date Read"), "Date Read")
-        read_count = _count(cell(cells, "Read Count"), "Read Count")
-        owned = _count(cell(cells, "Owned Copies"), "Owned Copies") > 0
+        read_on = slash_date(read_cell, "Date Read")
+        read_count = _count(count_cell, "Read Count")
+        owned = _count(owned_cell, "Owned Copies") > 0
         return LibraryRow(
-            title=_text(cell(cells, "Title"), "Title", "title"),
+            title=_text(title, "Title", "title"),
             author=_text(author, "Author", "author"),
-            isbn=_isbn([cell(cells, "ISBN13"), cell(cells, "ISBN")], notes),
+            isbn=_isbn([isbn13, isbn10], notes),
             status=status,
             rating=star_rating(rating_cell, "My Rating"),
-            review=review_text(cell(cells, "My Review")),
+            review=review_text(review),
             reads=() if read_on is None else (ReadDates(None, read_on),),
             read_count=read_count,
-            date_added=slash_date(cell(cells, "Date Added"), "Date Added"),
+            date_added=slash_date(added, "Date Added"),
             owned=owned,
             notes=tuple(notes),
         )

@@ -12,7 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.arrays import one_of
+from adapters.sql.arrays import one_of, probed
 from adapters.sql.catalog import to_book
 from adapters.sql.copy_encoder import insert_rows
 from adapters.sql.reviews import to_review
@@ -144,17 +144,20 @@ class SqlShelfRepository:
         ids = sorted(set(book_ids))
         if not ids:
             return {}
-        of_books, params = one_of(self._conn, shelf_entries.c.book_id, ids, "book_ids", item=Uuid())
-        query = (
-            select(shelf_entries).where(shelf_entries.c.user_id == user_id, of_books).order_by(shelf_entries.c.book_id)
-        )
-        rows = (await self._conn.execute(query.with_for_update() if lock else query, params)).mappings().all()
+        # An entry's key probed per book (locked in book order), then its reads likewise (ix_reads_entry).
+        of_user = select(shelf_entries).where(shelf_entries.c.user_id == user_id)
+        if lock:
+            of_user = of_user.with_for_update()
+        query, params = probed(self._conn, of_user, shelf_entries.c.book_id, ids, "book_ids", item=Uuid())
+        rows = (await self._conn.execute(query, params)).mappings().all()
         if not rows:
             return {}
+        rows = sorted(rows, key=lambda row: row["book_id"])
         found = [row["book_id"] for row in rows]
         of_book: dict[UUID, list[Read]] = {book_id: [] for book_id in found}
-        of_books, params = one_of(self._conn, reads.c.book_id, found, "book_ids", item=Uuid())
-        read_rows = await self._conn.execute(select(reads).where(reads.c.user_id == user_id, of_books), params)
+        of_reader = select(reads).where(reads.c.user_id == user_id)
+        query, params = probed(self._conn, of_reader, reads.c.book_id, found, "book_ids", item=Uuid())
+        read_rows = await self._conn.execute(query, params)
         for read_row in read_rows.mappings():
             of_book[read_row["book_id"]].append(_to_read(read_row))
         entries = {}

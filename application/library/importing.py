@@ -216,9 +216,10 @@ class LibraryService:
 
     # -- one batch -------------------------------------------------------------------------------------
     async def _write(self, uow: UnitOfWork, run: _Run, batch: list[_Parsed]) -> list[RowReport]:
-        """Finds each row's book in file order (the new ones made in memory and inserted at once), loads
-        the reader's entries and reviews of those books at once, brings each row onto its entry and review
-        as the domain decides, then writes the batch in a statement per kind of change."""
+        """Finds each row's book in file order (the new ones made in memory), loads the reader's entries
+        and reviews of the others at once, brings each row onto its entry and review as the domain decides,
+        then writes the batch in a statement per kind of change (the new books first, with the rating
+        figures of their reviews)."""
         rows = [row for _, row, _ in batch if row is not None]
         by_isbn = await self._by_isbn(uow, run, rows)
         by_key = await self._by_key(uow, run, rows, by_isbn)
@@ -238,7 +239,6 @@ class LibraryService:
                 if row.isbn is not None and book.isbn is None:
                     notes.append(f"ISBN {row.isbn} is another reader's private book: the new book has no ISBN")
             found.append((line, row, book, match, notes))
-        await uow.books.add_many(created)
         known = [book.id for _, _, book, match, _ in found if match is not MatchedBy.CREATED]
         entries = await uow.shelf.get_many(run.user.id, known, lock=True)
         # The entries first, then the reviews, which the entries (as the batch leaves them) make eligible.
@@ -266,7 +266,7 @@ class LibraryService:
         reviews = ReviewBatch(
             run.user, require_verified_email=self._require_verified, now=now, announce_new=False
         )  # the run is one library-imported entry, not a review-written one per row
-        await reviews.load(uow, list(rated.values()))
+        await reviews.load(uow, list(rated.values()), new_books=created)
         for line, row, book, match, notes in found:
             result = results[line]
             if line in rated:
@@ -285,6 +285,7 @@ class LibraryService:
             reports[line] = RowReport(
                 line, row.title, row.author, row.isbn, match, book.id, result, "; ".join(notes) or None
             )
+        await uow.books.add_many(created)  # with the figures of the reviews the batch gave them
         await uow.shelf.add_many(list(new.values()))
         await uow.shelf.update_many(list(changed.values()))
         await reviews.flush(uow)

@@ -140,7 +140,9 @@ class ReviewBatch:
     """One reader's reviews of many books, written as a set by the same rules as `create_review` and
     `revise_review`: the books that change are locked and their reviews read after that, in a statement
     each; `write` decides each review in memory; `flush` writes the new reviews, the changed ones and each
-    book's rating figures in a statement each, whatever the number of books."""
+    book's rating figures in a statement each, whatever the number of books. Books the batch itself makes
+    (`load`'s `new_books`) are not stored yet: the caller stores them, with the figures their reviews
+    gave them, between `write` and `flush`."""
 
     def __init__(self, user: User, *, require_verified_email: bool, now: datetime, announce_new: bool = True) -> None:
         self._user = user
@@ -154,18 +156,23 @@ class ReviewBatch:
         self._revised: dict[UUID, Review] = {}
         self._touched: dict[UUID, Review] = {}  # in the order they were written: their events' order
         self._figures: set[UUID] = set()
+        self._new: set[UUID] = set()
         #: The books whose reviews changed (their figures, their review lists).
         self.changed: set[UUID] = set()
 
-    async def load(self, uow: UnitOfWork, wanted: Sequence[Rated]) -> None:
+    async def load(self, uow: UnitOfWork, wanted: Sequence[Rated], *, new_books: Sequence[Book] = ()) -> None:
         """Reads the reader's live reviews of these books; those that `wanted` would change are read
-        again once their books are locked (in id order), with whether the reader bought them."""
-        ids = sorted({rated.book_id for rated in wanted})
-        self._live = await uow.reviews.live_of(self._user.id, ids)
-        changing = sorted({rated.book_id for rated in wanted if not self._same(rated)})
+        again once their books are locked (in id order), with whether the reader bought them. `new_books`:
+        books this transaction makes and has not stored yet, which no one else can see, so none has a
+        review, a purchase or a writer to wait for."""
+        self._books = {book.id: book for book in new_books}
+        self._new = set(self._books)
+        ids = sorted({rated.book_id for rated in wanted} - self._new)
+        self._live = await uow.reviews.live_of(self._user.id, ids) if ids else {}
+        changing = sorted({rated.book_id for rated in wanted if not self._same(rated)} - self._new)
         if not changing:
             return
-        self._books = {book.id: book for book in await uow.books.get_many(changing, lock=True)}
+        self._books |= {book.id: book for book in await uow.books.get_many(changing, lock=True)}
         for book_id in changing:
             self._live.pop(book_id, None)
         self._live |= await uow.reviews.live_of(self._user.id, changing)
@@ -213,7 +220,8 @@ class ReviewBatch:
         """Writes what `write` decided; the reviews' events (activity, history) go with the commit."""
         await uow.reviews.add_many(list(self._added.values()))
         await uow.reviews.update_many(list(self._revised.values()))
-        await uow.reviews.store_ratings_of([self._books[book_id] for book_id in sorted(self._figures)])
+        stored = sorted(self._figures - self._new)  # a new book's figures went in with it
+        await uow.reviews.store_ratings_of([self._books[book_id] for book_id in stored])
         for review in self._touched.values():
             if not self._announce_new and review.id in self._added:
                 review.events.clear()

@@ -29,17 +29,18 @@ T1 = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=_ELSEWHERE)
 
 
 @contextmanager
-def _inserts_sent(backend: Services) -> Iterator[list[str]]:
-    """The INSERT statements SQLAlchemy sends meanwhile (none for the memory fakes)."""
-    sent: list[str] = []
+def _sent(backend: Services, verb: str) -> Iterator[list[int]]:
+    """The `verb` statements SQLAlchemy has the driver run meanwhile: how many each call ran (an
+    executemany of n rows runs n); none for the memory fakes."""
+    sent: list[int] = []
     factory = backend.uow
     if not isinstance(factory, SqlUowFactory):
         yield sent
         return
 
-    def before(conn: Any, cursor: Any, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("INSERT"):
-            sent.append(statement)
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith(verb):
+            sent.append(len(parameters) if executemany else 1)
 
     event.listen(factory.engine.sync_engine, "before_cursor_execute", before)
     try:
@@ -103,7 +104,7 @@ async def test_a_batch_reads_back_exactly_as_written(backend: Services) -> None:
         Activity(uuid4(), user.id, ActivityKind.FINISHED, T0, None, {}),
     ]
     versions = [ReviewVersion(reviews[0].id, 3, "before", T1), ReviewVersion(reviews[0].id, 4, None, T0)]
-    with _inserts_sent(backend) as sent:
+    with _sent(backend, "INSERT") as sent:
         async with backend.uow() as uow:
             await uow.shelf.add_many(entries)
             await uow.reviews.add_many(reviews)
@@ -173,7 +174,7 @@ async def test_a_batch_of_books_reads_back_exactly_as_written(backend: Services)
         # a reader's own book: every nullable column NULL, no tags, not for sale
         a_book(price=None, stock=0, published=False, added_by=Contributor(reader.id, reader.username)),
     ]
-    with _inserts_sent(backend) as sent:
+    with _sent(backend, "INSERT") as sent:
         async with backend.uow() as uow:
             await uow.books.add_many(written)
             await uow.commit()
@@ -204,3 +205,30 @@ async def test_a_batch_with_a_book_already_shelved_or_reviewed_is_refused_whole(
         assert await uow.shelf.get(user.id, book_ids[0]) is None
         assert await uow.shelf.get(user.id, book_ids[2]) is None
         assert set(await uow.reviews.live_of(user.id, book_ids)) == {book_ids[1]}
+
+
+async def test_many_books_rating_figures_are_written_at_once_and_nothing_else_of_them(backend: Services) -> None:
+    rated = [
+        await add_book(backend, rating_counts=(0, 0, 0, 0, 0)),
+        await add_book(backend, rating_counts=(2, 0, 0, 0, 1)),
+        await add_book(backend, rating_counts=(0, 0, 1, 0, 0)),
+    ]
+    untouched = await add_book(backend, rating_counts=(1, 1, 1, 1, 1))
+    async with backend.uow() as uow:
+        books = await uow.books.get_many([book.id for book in rated], lock=True)
+        first, second, third = sorted(books, key=lambda book: [b.id for b in rated].index(book.id))
+        first.add_rating(4)
+        second.add_rating(5)
+        third.remove_rating(3)  # back to no rating: no average
+        second.title = "a title the rating write must not store"
+        with _sent(backend, "UPDATE") as sent:
+            await uow.reviews.store_ratings_of([first, second, third])
+        await uow.commit()
+    if _on_postgres(backend):
+        assert sent == [1], "on PostgreSQL the figures of many books go in one statement"
+    async with backend.uow(read_only=True) as uow:
+        stored = {book.id: book for book in await uow.books.get_many([*(b.id for b in rated), untouched.id])}
+    assert [stored[book.id].rating_counts for book in rated] == [(0, 0, 0, 1, 0), (2, 0, 0, 0, 2), (0, 0, 0, 0, 0)]
+    assert [stored[book.id].average_rating for book in rated] == [4.0, 3.0, None]
+    assert stored[rated[1].id].title == rated[1].title
+    assert stored[untouched.id].rating_counts == (1, 1, 1, 1, 1)

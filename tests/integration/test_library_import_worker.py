@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from adapters.dramatiq.broker import PatientAsyncIO
 from adapters.dramatiq.imports import IMPORT_QUEUE, DramatiqImportQueue
-from adapters.sql.tables import metadata, reads, shelf_entries
+from adapters.sql.tables import books, metadata, reads, reviews, shelf_entries
 from adapters.sql.uow import SqlUowFactory
 from application.activity.queries import ListActivity
 from application.library.importing import StartLibraryImport
@@ -88,6 +88,28 @@ async def journal_counts(services: Services, user_id: Any) -> tuple[int, int, in
         return tuple([(await conn.execute(q)).scalar_one() for q in (finished, undated, counted, texts)])  # type: ignore[return-value]
 
 
+async def rating_figures(services: Services) -> tuple[dict[Any, tuple[int, ...]], dict[Any, tuple[int, ...]]]:
+    """Each rated book's figures as `books` keeps them, and as its live reviews count them."""
+    factory = services.uow
+    assert isinstance(factory, SqlUowFactory)
+    async with factory.engine.connect() as conn:
+        stored = (
+            await conn.execute(
+                select(
+                    books.c.id, books.c.rating_1, books.c.rating_2, books.c.rating_3, books.c.rating_4, books.c.rating_5
+                )
+            )
+        ).all()
+        live = (
+            await conn.execute(select(reviews.c.book_id, reviews.c.rating).where(reviews.c.deleted_at.is_(None)))
+        ).all()
+    counted: dict[Any, list[int]] = {}
+    for book_id, rating in live:
+        counted.setdefault(book_id, [0] * 5)[rating - 1] += 1
+    kept = {row[0]: tuple(row[1:]) for row in stored if any(row[1:])}
+    return kept, {book_id: tuple(counts) for book_id, counts in counted.items()}
+
+
 async def seed(services: Services) -> None:
     books = [
         a_book(title=f"Title {i}", author=f"Author {i % 97}", isbn=isbn13(i) if i % 4 == 0 else None)
@@ -136,6 +158,11 @@ async def test_the_worker_imports_then_a_second_run_changes_nothing(api: tuple[S
     assert undated > 0
     assert texts > 0
     assert await journal_counts(services, user.id) == (finished, undated, finished, texts)
+    # every rated book, from the catalog or new, counts its reviews
+    kept, counted = await rating_figures(services)
+    assert kept == counted
+    created = {row.book_id for row in report if row.match.value == "created"}
+    assert len(created & set(kept)) > 100
     # hundreds of new books past the day's limit of readers' books, and one activity entry for the run
     assert record.books_created > services.policy.rate_limits.books_per_user
     activity, _ = await services.activity.of_user(ListActivity(user.id, limit=100))
