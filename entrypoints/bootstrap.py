@@ -338,5 +338,6 @@ def catalog_cache(settings: Settings, valkey: Valkey | None) -> CatalogCache:
     if not settings.catalog_cache:
         return NoCatalogCache()
     if valkey is not None:
-        return ValkeyCatalogCache(valkey, settings.valkey_prefix)
+        local = settings.catalog_cache_local_mb * 1024 * 1024
+        return ValkeyCatalogCache(valkey, settings.valkey_prefix, local_bytes=local)
     return MemoryCatalogCache()
