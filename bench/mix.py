@@ -10,8 +10,9 @@ the server up) with the catalog cache on (Valkey) and off, on one server worker,
 granian hello-world ceiling; it prints requests/s, p50/p99, the CPU per request of Folio and PostgreSQL,
 the share of catalog reads answered from the cache, and the mix as a share of the ceiling.
 
-Every write makes every cached list page stale (pages show stock and rating figures, and sort by them),
-so at 2 % writes the pages are refilled after every fifty requests: the hit rate is bounded by that.
+A write makes stale only what it can change: the book's detail and the cached pages that show it, and
+besides those every page sorted by rating (a review) or filtered by `in_stock` (a checkout that sold the
+last copy); the hit rate is bounded by how often a query repeats within the run more than by the writes.
 """
 
 from __future__ import annotations

@@ -29,7 +29,9 @@ def catalog_cache(
     if valkey is not None:
         from adapters.valkey.catalog_cache import ValkeyCatalogCache
 
-        shared = ValkeyCatalogCache(valkey, settings.valkey_prefix)
+        # Entries kept in front of Valkey only where readers ask (not by `folio books import`).
+        local = settings.catalog_cache_local_mb * 1024 * 1024 if in_process else 0
+        shared = ValkeyCatalogCache(valkey, settings.valkey_prefix, local_bytes=local)
         closers.append(shared.aclose)
         return shared
     if not in_process:

@@ -93,6 +93,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     import_lanes: Annotated[int, Meta(ge=1, le=16)] = 3
     # catalog: read-through cache of book detail, genre and tag lists (and match counts)
     catalog_cache: bool = True
+    #: With Valkey: MiB of cached reads each process keeps in front of it (0: none, every hit asks Valkey).
+    catalog_cache_local_mb: Annotated[int, Meta(ge=0, le=4096)] = 32
     # mail and background work; times in seconds
     mail_max_attempts: Annotated[int, Meta(ge=1, le=100)] = 8
     mail_retry_backoff: Seconds = 5

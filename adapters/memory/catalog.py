@@ -50,12 +50,15 @@ class MemoryBookRepository:
     async def update(self, book: Book) -> None:
         self._rows[book.id] = stored_row(book)
 
-    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> dict[UUID, int]:
+        left = {}
         for book_id, quantity in sorted(quantities.items()):
             book = self._rows.get(book_id)
             if book is None or book.stock < quantity:
                 raise InsufficientStock(short_of_stock(book, quantity))
             book.stock -= quantity
+            left[book_id] = book.stock
+        return left
 
     async def delete(self, book_id: UUID) -> None:
         self._rows.pop(book_id, None)

@@ -144,24 +144,30 @@ class SqlBookRepository:
     async def update(self, book: Book) -> None:
         await self._conn.execute(update(books).where(books.c.id == book.id).values(book_values(book)))
 
-    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> dict[UUID, int]:
         wanted = sorted(quantities.items())
         if not wanted:
-            return
-        if len(wanted) > 1:
-            # Several books: all their row locks first, in id order, so two carts never wait on each other
-            # in a cycle; a book short of stock is found under its lock and refused before any is taken.
-            _refuse_short(wanted, {book.id: book for book in await self.get_many(list(quantities), lock=True)})
-        # The guard is the database's: a book with fewer copies left than wanted is not touched.
-        taken = await self._conn.execute(
-            update(books)
-            .where(books.c.id == bindparam("book_id"), books.c.stock >= bindparam("quantity"))
-            .values(stock=books.c.stock - bindparam("quantity")),
-            [{"book_id": book_id, "quantity": quantity} for book_id, quantity in wanted],
-        )
+            return {}
+        taking = update(books).where(books.c.id == bindparam("book_id"), books.c.stock >= bindparam("quantity"))
+        taking = taking.values(stock=books.c.stock - bindparam("quantity"))
+        if len(wanted) == 1:
+            # The guard is the database's: a book with fewer copies left than wanted is not touched.
+            [(book_id, quantity)] = wanted
+            left = (
+                await self._conn.execute(taking.returning(books.c.stock), {"book_id": book_id, "quantity": quantity})
+            ).scalar()
+            if left is None:
+                _refuse_short(wanted, {book.id: book for book in await self.get_many([book_id])})
+                raise InsufficientStock("a book in the cart was sold out meanwhile")
+            return {book_id: left}
+        # Several books: all their row locks first, in id order, so two carts never wait on each other
+        # in a cycle; a book short of stock is found under its lock and refused before any is taken.
+        locked = {book.id: book for book in await self.get_many(list(quantities), lock=True)}
+        _refuse_short(wanted, locked)
+        taken = await self._conn.execute(taking, [{"book_id": b, "quantity": q} for b, q in wanted])
         if taken.rowcount != len(wanted):
-            _refuse_short(wanted, {book.id: book for book in await self.get_many(list(quantities))})
             raise InsufficientStock("a book in the cart was sold out meanwhile")
+        return {book_id: locked[book_id].stock - quantity for book_id, quantity in wanted}
 
     async def delete(self, book_id: UUID) -> None:
         await self._conn.execute(delete(books).where(books.c.id == book_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import cast
@@ -10,10 +11,6 @@ from uuid import UUID
 from application.catalog.cursor import FIELD as AFTER
 from application.catalog.cursor import cursor_after, decode_cursor, encode_cursor, walked_order
 from application.ports.catalog import (
-    COUNTS,
-    LISTS,
-    STOCK_COUNTS,
-    TAXONOMY,
     BookQuery,
     CatalogCache,
     CatalogReads,
@@ -22,6 +19,8 @@ from application.ports.catalog import (
     Sort,
     TagCount,
     book_scope,
+    count_scopes,
+    page_scopes,
 )
 from domain.book_policy import BookPolicy, Viewer
 from domain.catalog import Book
@@ -157,6 +156,17 @@ def to_query(cmd: ListBooks) -> BookQuery:
     return _after(query, cmd.after)
 
 
+#: Set by a caller that stores the answer built from a public read (the HTTP edge's stored responses):
+#: each cached read made adds the scopes it depends on, so that the answer is stale when the read is.
+READ_SCOPES: ContextVar[list[tuple[str, ...]] | None] = ContextVar("catalog_read_scopes", default=None)
+
+
+def _reported(scopes: tuple[str, ...]) -> None:
+    listening = READ_SCOPES.get()
+    if listening is not None:
+        listening.append(scopes)
+
+
 def _key_of(query: BookQuery) -> str:
     """The cursor's part of a page's cache key (empty for an offset page)."""
     return "" if query.after is None else encode_cursor(query.after)
@@ -189,41 +199,46 @@ class CatalogQueries:
         # Hot pages (the first page, popular searches) are served whole from the cache; a miss
         # still reuses the cached count of the same matching set, the costly half of a deep page.
         page_key = f"page:{query.count_key()}\x1f{query.sort}\x1f{query.limit}\x1f{query.offset}\x1f{_key_of(query)}"
-        cached, page_generation = await self._cache.read(LISTS, page_key, _Window)
+        cached, page_token = await self._cache.read(page_key, _Window)
         if cached is not None:
-            return cast(_Window, cached)
+            window = cast(_Window, cached)
+            _reported(page_scopes(query, window.books))
+            return window
         key = "matches:" + query.count_key()
-        counts = COUNTS if query.in_stock is None else STOCK_COUNTS  # a sale leaves the first kind right
-        matches, generation = await self._cache.read(counts, key, Matches)
+        matches, token = await self._cache.read(key, Matches)
         if matches is None:  # count and page in one go
             found, books = await self._reads.listing(ahead)
-            await self._cache.write(counts, key, found, generation)
+            await self._cache.write(key, found, token, count_scopes(query))
         else:
             found = cast(Matches, matches)
             books = await self._reads.page(ahead, found)
         window = _Window.of(query, found, books)
-        await self._cache.write(LISTS, page_key, window, page_generation)
+        scopes = page_scopes(query, window.books)
+        await self._cache.write(page_key, window, page_token, scopes)
+        _reported(scopes)
         return window
 
     async def get_book(self, book_id: UUID, viewer: Viewer | None = None) -> Book:
-        scope = book_scope(book_id)
-        book, generation = await self._cache.read(scope, "detail", Book)
+        key, scopes = f"detail:{book_id}", (book_scope(book_id),)
+        book, token = await self._cache.read(key, Book)
         if book is None:
             book = BookPolicy.ensure_visible(await self._reads.book(book_id), viewer)
-            if book.published:  # only what anyone may see is cached
-                await self._cache.write(scope, "detail", book, generation)
+            if not book.published:  # only what anyone may see is cached
+                return book
+            await self._cache.write(key, book, token, scopes)
+        _reported(scopes)
         return cast(Book, book)
 
     async def genres(self) -> list[GenreCount]:
-        found, generation = await self._cache.read(TAXONOMY, "genres", list[GenreCount])
+        found, token = await self._cache.read("taxonomy:genres", list[GenreCount])
         if found is None:
             found = await self._reads.genres()
-            await self._cache.write(TAXONOMY, "genres", found, generation)
+            await self._cache.write("taxonomy:genres", found, token)
         return cast(list[GenreCount], found)
 
     async def tags(self) -> list[TagCount]:
-        found, generation = await self._cache.read(TAXONOMY, "tags", list[TagCount])
+        found, token = await self._cache.read("taxonomy:tags", list[TagCount])
         if found is None:
             found = await self._reads.tags()
-            await self._cache.write(TAXONOMY, "tags", found, generation)
+            await self._cache.write("taxonomy:tags", found, token)
         return cast(list[TagCount], found)

@@ -84,10 +84,11 @@ class CheckoutHandler:
             await uow.orders.add(order)
             await uow.carts.clear(user.id)
             await _confirmation_mail(self._clock, uow, user, order)
-            uow.record(BooksChanged(books_changed(books, stock=True)))
             await uow.dispatch()  # the buyer's activity and owned books now, before the books' row locks
             # Only where enough copies are left now, else InsufficientStock and nothing above is kept.
-            await uow.books.take_stock({line.book_id: line.quantity for line in order.lines})
+            left = await uow.books.take_stock({line.book_id: line.quantity for line in order.lines})
+            # The books' figures changed; the lists filtered by stock only if one sold out.
+            uow.record(BooksChanged(books_changed(left, ratings=False, sold_out=not all(left.values()))))
             # Charged once the copies are secured, so no refused checkout is ever charged.
             payment = await self._payments.charge(
                 PaymentRequest(order.id, user.id, order.total, order.currency, cmd.idempotency_key or str(order.id))

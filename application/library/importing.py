@@ -175,7 +175,7 @@ class LibraryService:
             async with self._uow() as uow:
                 reports = await self._write(uow, run, batch)
                 if run.rated:
-                    uow.record(BooksChanged(books_changed(sorted(run.rated))))  # their rating figures
+                    uow.record(BooksChanged(books_changed(sorted(run.rated), ratings=True)))
                     run.rated = set()
                 await uow.commit()
             await self._report(record, reports)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -134,48 +134,68 @@ class CatalogReads(Protocol):
     async def tags(self) -> list[TagCount]: ...
 
 
-#: Scopes of cached catalog reads: a write makes stale only the scopes it touches.
-LISTS = "lists"  # pages of the book list and search
-COUNTS = "counts"  # how many books match a query that does not filter by stock
-STOCK_COUNTS = "stock-counts"  # ... and one that does (`in_stock`)
-TAXONOMY = "taxonomy"  # the genre and tag lists with their book counts
+#: Scopes of cached catalog reads. An entry is stored with the scopes it depends on, and a committed
+#: write names the scopes it changed: the entries depending on one of them are stale. Every entry also
+#: depends on all writes at once (`changed()` without scopes: a new, edited, published or deleted book, a
+#: genre, an import).
+RATING_ORDER = "rating-order"  # the order of a page sorted by rating
+AVAILABILITY = "availability"  # which books are in stock: the pages and counts filtered by `in_stock`
 
 
 def book_scope(book_id: UUID) -> str:
-    """The scope of one book's detail."""
+    """The scope of one book's stock and rating figures: its detail, and the pages that show it."""
     return f"book:{book_id}"
 
 
-def books_changed(book_ids: Iterable[UUID], *, stock: bool = False) -> tuple[str, ...]:
-    """What a change to some books' stock or rating figures makes stale: their details and every
-    list page (which shows them and sorts by them), and with `stock` the counts filtered by stock.
-    Other counts, and the genre and tag lists, stay: no other filter looks at those figures."""
-    counts = (STOCK_COUNTS,) if stock else ()
-    return (LISTS, *counts, *sorted({book_scope(book_id) for book_id in book_ids}))
+def page_scopes(query: BookQuery, books: Iterable[Book]) -> tuple[str, ...]:
+    """What a cached page of `query` showing `books` depends on, besides every write at once: the figures
+    of the books it shows, the ratings of all books when it is sorted by them, and which books are in
+    stock when it filters by that. A book it does not show can change neither (no other filter or order
+    looks at stock or ratings, and a price changes only by an edit)."""
+    return (*count_scopes(query), *((RATING_ORDER,) if query.sort is Sort.RATING_DESC else ()), *book_scopes(books))
+
+
+def count_scopes(query: BookQuery) -> tuple[str, ...]:
+    """What the cached count of `query`'s matches depends on (see `page_scopes`)."""
+    return (AVAILABILITY,) if query.in_stock is not None else ()
+
+
+def book_scopes(books: Iterable[Book]) -> tuple[str, ...]:
+    return tuple(book_scope(book.id) for book in books)
+
+
+def books_changed(book_ids: Iterable[UUID], *, ratings: bool, sold_out: bool = False) -> tuple[str, ...]:
+    """What a change to some books' stock or rating figures makes stale: their details and the pages
+    that show them; with `ratings`, every page sorted by rating; with `sold_out` (a book's stock went to
+    zero), every page and count filtered by `in_stock`. Other pages and counts, and the genre and tag
+    lists, stay."""
+    broad = (RATING_ORDER,) * ratings + (AVAILABILITY,) * sold_out
+    return (*broad, *sorted({book_scope(book_id) for book_id in book_ids}))
 
 
 class CatalogCache(Protocol):
-    """Read-through cache of catalog reads, valid until a committed write touches its scope.
+    """Read-through cache of catalog reads, valid until a committed write touches a scope it depends on.
 
-    `read` gives the entry (or None) and the generation it was read at, an opaque token; the
-    caller reads the database on a miss and `write`s under that same token, so a value read before
-    a write committed is never served after `changed(...)` ran.
+    `read` gives the entry (or None) and a token of when it was read, opaque; the caller reads the
+    database on a miss and `write`s under that same token, with the scopes the value depends on, so a
+    value read before a write committed is never served after `changed(...)` ran. Keys are unique
+    across every kind of entry.
     """
 
-    async def read(self, scope: str, key: str, kind: Any) -> tuple[Any, object]: ...
-    async def write(self, scope: str, key: str, value: Any, generation: object) -> None: ...
+    async def read(self, key: str, kind: Any) -> tuple[Any, object]: ...
+    async def write(self, key: str, value: Any, token: object, scopes: Sequence[str] = ()) -> None: ...
     async def changed(self, *scopes: str) -> None:
-        """Called after a committed catalog write: the entries of `scopes`, or of every scope when
-        none is named, are stale."""
+        """Called after a committed catalog write: the entries depending on one of `scopes`, or every
+        entry when none is named, are stale."""
 
 
 class NoCatalogCache:
     """The cache turned off: every read goes to the database."""
 
-    async def read(self, scope: str, key: str, kind: Any) -> tuple[Any, object]:
-        return None, 0
+    async def read(self, key: str, kind: Any) -> tuple[Any, object]:
+        return None, None
 
-    async def write(self, scope: str, key: str, value: Any, generation: object) -> None:
+    async def write(self, key: str, value: Any, token: object, scopes: Sequence[str] = ()) -> None:
         return None
 
     async def changed(self, *scopes: str) -> None:

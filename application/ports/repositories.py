@@ -39,9 +39,10 @@ class BookRepository(Protocol):
         """Inserts new books of distinct ids and ISBNs at once (as `add` each, in one statement)."""
 
     async def update(self, book: Book) -> None: ...
-    async def take_stock(self, quantities: Mapping[UUID, int]) -> None:
+    async def take_stock(self, quantities: Mapping[UUID, int]) -> dict[UUID, int]:
         """Takes copies of these books out of stock, each only if that many are left, row locks in book-id
-        order; raises InsufficientStock (and the caller's transaction rolls back) if any book is short."""
+        order; raises InsufficientStock (and the caller's transaction rolls back) if any book is short.
+        Gives the copies left of each book (under its row lock: as the commit will leave them)."""
 
     async def delete(self, book_id: UUID) -> None: ...
     async def isbn_taken(self, isbn: str, *, exclude: UUID | None = None) -> bool: ...

@@ -65,7 +65,7 @@ class ReviseReviewHandler:
                 now=self._clock.now(),
                 require_verified_email=self._require_verified_email,
             )
-            uow.record(BooksChanged(books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id], ratings=True)))
             await uow.commit()
         return ReviewItem(review, user.username)
 
@@ -85,5 +85,5 @@ class DeleteReviewHandler:
             await uow.reviews.update(review)
             uow.track(review)  # ReviewDeleted: the deleter's activity
             await uow.reviews.store_ratings(book)
-            uow.record(BooksChanged(books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id], ratings=True)))
             await uow.commit()

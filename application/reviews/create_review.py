@@ -41,6 +41,6 @@ class CreateReviewHandler:
                 now=self._clock.now(),
                 require_verified_email=self._require_verified_email,
             )
-            uow.record(BooksChanged(books_changed([book.id])))  # ratings
+            uow.record(BooksChanged(books_changed([book.id], ratings=True)))
             await uow.commit()
         return ReviewItem(review, user.username)

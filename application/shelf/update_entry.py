@@ -90,6 +90,6 @@ class UpdateShelfEntryHandler:
                         now=now,
                         require_verified_email=self._require_verified_email,
                     )
-                uow.record(BooksChanged(books_changed([book.id])))  # ratings
+                uow.record(BooksChanged(books_changed([book.id], ratings=True)))
             await uow.commit()
         return ShelfItem(entry, book, review)

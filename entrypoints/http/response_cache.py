@@ -2,9 +2,10 @@
 
 A first page, a search or a book's detail asked by an anonymous client is the same answer for every such
 client until a write touches it. The first time, the request goes through the app as any other; its `200`
-(headers and body, exactly as sent) is stored in the catalog cache under the raw path and query, in the
-scope the app's own cache entry lives in (the list pages, or that book), with the generation read before
-the app ran. Asked again, the stored bytes are sent as they are: no routing, no decoding, no re-encoding.
+(headers and body, exactly as sent) is stored in the catalog cache under the raw path and query, with the
+token read before the app ran and the scopes the app's own cached reads reported depending on (the books
+shown, and the rating order or stock filter a page uses): an answer built from no such read is not
+stored. Asked again, the stored bytes are sent as they are: no routing, no decoding, no re-encoding.
 A write makes them stale as it makes the app's entries stale.
 
 Only requests that nothing but their path and query can change take this path: `GET`, no `Authorization`
@@ -17,13 +18,15 @@ log) applies to these answers as to any other.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 from uuid import UUID
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from application.ports.catalog import LISTS, CatalogCache, book_scope
+from application.catalog.queries import READ_SCOPES
+from application.ports.catalog import CatalogCache
 
 #: (route template, headers, body) of a stored answer.
 _KIND = tuple[str, list[tuple[bytes, bytes]], bytes]
@@ -34,16 +37,17 @@ _PERSONAL = frozenset({b"authorization", b"origin", b"if-none-match", b"content-
 _MAX_BODY = 1024 * 1024
 
 
-def _scope_of(path: str) -> str | None:
-    """The cache scope of a cacheable path, or None for any other."""
+def _cacheable(path: str) -> bool:
+    """Whether `path` is the book list or a book's detail."""
     if path in _LIST_PATHS:
-        return LISTS
+        return True
     if path.startswith(_DETAIL_PREFIX):
         try:
-            return book_scope(UUID(path[len(_DETAIL_PREFIX) :]))
+            UUID(path[len(_DETAIL_PREFIX) :])
         except ValueError:
-            return None
-    return None
+            return False
+        return True
+    return False
 
 
 def _variant(scope: Scope) -> str | None:
@@ -76,13 +80,12 @@ class CachedReads:
         if scope["type"] != ScopeType.HTTP or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        cache_scope = _scope_of(scope["path"])
-        variant = None if cache_scope is None else _variant(scope)
-        if cache_scope is None or variant is None:
+        variant = _variant(scope) if _cacheable(scope["path"]) else None
+        if variant is None:
             await self.app(scope, receive, send)
             return
         key = f"http:{variant}:{scope['path']}?{scope['query_string'].decode('latin-1')}"
-        found, generation = await self.cache.read(cache_scope, key, _KIND)
+        found, token = await self.cache.read(key, _KIND)
         if found is not None:
             route, headers, body = found
             scope["path_template"] = route  # what the metrics and the access log name it by
@@ -93,11 +96,9 @@ class CachedReads:
             return
         if self.misses is not None:
             self.misses.inc()
-        await self._answer_and_store(scope, receive, send, cache_scope, key, generation)
+        await self._answer_and_store(scope, receive, send, key, token)
 
-    async def _answer_and_store(
-        self, scope: Scope, receive: Receive, send: Send, cache_scope: str, key: str, generation: object
-    ) -> None:
+    async def _answer_and_store(self, scope: Scope, receive: Receive, send: Send, key: str, token: object) -> None:
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -113,10 +114,16 @@ class CachedReads:
                 whole = sum(map(len, chunks)) <= _MAX_BODY
             await send(message)
 
-        await self.app(scope, receive, keeping_send)
+        reads: list[tuple[str, ...]] = []
+        listening = READ_SCOPES.set(reads)
+        try:
+            await self.app(scope, receive, keeping_send)
+        finally:
+            READ_SCOPES.reset(listening)
         route = scope.get("path_template")
-        if status != 200 or not whole or not isinstance(route, str):
+        if status != 200 or not whole or not isinstance(route, str) or not reads:
             return
         if any(name == b"set-cookie" for name, _ in headers):
             return
-        await self.cache.write(cache_scope, key, (route, headers, b"".join(chunks)), generation)
+        scopes = sorted(set(chain.from_iterable(reads)))
+        await self.cache.write(key, (route, headers, b"".join(chunks)), token, scopes)

@@ -181,11 +181,12 @@ async def test_orders_are_searched_newest_first_with_filters(uow: UowFactory) ->
 async def test_take_stock_takes_only_the_copies_sold_and_no_other_column(uow: UowFactory) -> None:
     first, second = await _book(uow, stock=9, tags=["kept"]), await _book(uow, stock=2)
     async with uow() as tx:
-        await tx.books.take_stock({second: 2, first: 4})
+        assert await tx.books.take_stock({second: 2, first: 4}) == {first: 5, second: 0}  # the copies left
+        assert await tx.books.take_stock({first: 1}) == {first: 4}
         await tx.commit()
     async with uow(read_only=True) as tx:
         stored = {book.id: book for book in await tx.books.get_many([first, second])}
-    assert (stored[first].stock, stored[first].tags, stored[second].stock) == (5, ["kept"], 0)
+    assert (stored[first].stock, stored[first].tags, stored[second].stock) == (4, ["kept"], 0)
 
 
 @pytest.mark.parametrize("short", ["the only book", "one of two"])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from application.catalog.books import CreateBook, SetStock, UpdateBook
 from application.catalog.genres import CreateGenre
-from application.catalog.queries import ListBooks
+from application.catalog.queries import CatalogQueries, ListBooks
 from application.commerce.cart import AddToCart
 from application.commerce.checkout import Checkout
-from application.ports.catalog import book_scope
+from application.ports.catalog import CatalogReads
 from application.ports.uow import UnitOfWork
 from application.reviews.create_review import CreateReview
 from domain.book_policy import Viewer
@@ -102,5 +104,63 @@ async def test_cached_reads_follow_checkouts_and_reviews_of_their_book_only(memo
     assert (await s.catalog.get_book(sold.id)).rating_counts == (0, 0, 0, 1, 0)
     assert [b.review_count for b in (await s.catalog.list_books(ListBooks(sort="-rating")))[0]] == [1, 0]
     # The other book's entry was never touched: a hit, not a database read.
-    cached, _ = await s.catalog.cache.read(book_scope(untouched.id), "detail", Book)
+    cached, _ = await s.catalog.cache.read(f"detail:{untouched.id}", Book)
     assert cached is not None
+
+
+class CountingReads:
+    """The read side, counting the database reads made through it."""
+
+    def __init__(self, reads: CatalogReads) -> None:
+        self._reads = reads
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._reads, name)
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return await method(*args, **kwargs)
+
+        return counted
+
+
+async def test_a_sale_or_a_review_stales_the_pages_showing_the_book_and_those_ordered_or_filtered_by_it(
+    memory_services: Services,
+) -> None:
+    s = memory_services
+    comet = await add_book(s, title="Comet", stock=2)
+    await add_book(s, title="Lantern", stock=2)
+    reads = CountingReads(s.catalog.reads)
+    queries = CatalogQueries(reads=cast(CatalogReads, reads), cache=s.catalog.cache)
+    pages = {
+        "comet": ListBooks(q="comet"),
+        "lantern": ListBooks(q="lantern"),
+        "lantern by rating": ListBooks(q="lantern", sort="-rating"),
+        "lantern in stock": ListBooks(q="lantern", in_stock=True),
+    }
+
+    async def read_again() -> dict[str, int]:
+        """Which pages needed the database again, and the stock the Comet page shows."""
+        again = {}
+        for name, page in pages.items():
+            before = reads.calls
+            await queries.list_page(page)
+            again[name] = reads.calls - before
+        return {name: n for name, n in again.items() if n}
+
+    assert set(await read_again()) == set(pages)  # all cached now
+    assert await read_again() == {}
+    buyer = await add_user(s)
+    await s.commerce.add_to_cart(AddToCart(buyer.id, comet.id, 1))
+    await s.commerce.checkout(Checkout(buyer.id))
+    assert set(await read_again()) == {"comet"}  # one copy left: nothing else changed
+    assert [b.stock for b in (await queries.list_page(pages["comet"])).items] == [1]
+
+    await finish(s, buyer.id, comet.id)
+    await s.reviews.create(CreateReview(buyer.id, comet.id, 4))
+    assert set(await read_again()) == {"comet", "lantern by rating"}
+
+    await s.commerce.add_to_cart(AddToCart(buyer.id, comet.id, 1))
+    await s.commerce.checkout(Checkout(buyer.id))  # the last copy: which books are in stock changed
+    assert set(await read_again()) == {"comet", "lantern in stock"}
