@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Router
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -18,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from application.ports.catalog import NoCatalogCache
 from entrypoints.bootstrap import Services
 from entrypoints.http.auth import BearerAuthMiddleware, provide_optional_principal, provide_principal
+from entrypoints.http.compression import GzipResponses
 from entrypoints.http.controllers.activity import ACTIVITY_ROUTES
 from entrypoints.http.controllers.admin_users import AdminUsersController
 from entrypoints.http.controllers.auth import AuthController
@@ -147,6 +147,7 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             EdgeInput,
             CreatedLocation,
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/health", "^/metrics", "^/admin"]),
+            GzipResponses,  # innermost, where Litestar's own compression sat (see entrypoints.http.compression)
         ],
         cors_config=cors_config(services.settings),
         exception_handlers=exception_handlers,  # type: ignore[arg-type]
@@ -160,7 +161,6 @@ def create_app(services: Services, *, debug: bool = False) -> Litestar:
             use_handler_docstrings=True,
             operation_id_creator=operation_id,
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
         template_config=landing_templates(),
         lifespan=[lifespan],
         plugins=http_plugins(),  # OpenTelemetry, when OTEL_* turned tracing on
