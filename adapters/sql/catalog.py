@@ -33,13 +33,30 @@ def book_rows() -> Select[Any]:
     )
 
 
+#: Prices repeat across a catalog: one Money (immutable) per distinct amount read, so a page of books
+#: checks and quantizes each price once per process, not once per row (bounded: past it, made each time).
+_PRICES: dict[Any, Money] = {}
+_PRICES_MAX = 4096
+
+
+def _price(amount: Any) -> Money | None:
+    if amount is None:
+        return None
+    found = _PRICES.get(amount)
+    if found is None:
+        found = Money(Decimal(amount))
+        if len(_PRICES) < _PRICES_MAX:
+            _PRICES[amount] = found
+    return found
+
+
 def to_book(row: Mapping[str, Any] | RowMapping) -> Book:
     """Maps a `books` row joined with its genre's `genre_name` and `genre_slug`."""
     return Book(
         id=row["id"],
         title=row["title"],
         author=row["author"],
-        price=None if row["price"] is None else Money(Decimal(row["price"])),
+        price=_price(row["price"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         stock=row["stock"],
