@@ -3,12 +3,12 @@ with a prefix query, `ts_rank` over a bounded candidate set, and pg_trgm for typ
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import RowFactory, dict_row
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -31,10 +31,12 @@ from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from adapters.sql.catalog import book_maker
 from adapters.sql.catalog_reads import FUZZY_CAP, SqlCatalogReads
 from adapters.sql.engine import PoolOptions
 from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
+from domain.catalog import Book
 
 _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
 #: The text search configuration as a constant of the statement (not a bound or literal_execute
@@ -76,6 +78,24 @@ def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: Pool
     return create_async_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **arguments)
 
 
+R = TypeVar("R")
+
+
+def _book_rows(cursor: Any) -> Callable[[Sequence[Any]], Book]:
+    """psycopg's row factory for `book_rows` statements: each row straight to a Book."""
+    return book_maker([column.name for column in cursor.description or ()])
+
+
+def _total(cursor: Any) -> int | None:
+    """The `total` column of the first row read (a page with its count), or None."""
+    names = [column.name for column in cursor.description or ()]
+    result = cursor.pgresult
+    if "total" not in names or result is None or result.ntuples == 0:
+        return None
+    value = result.get_value(0, names.index("total"))
+    return None if value is None else int(value)
+
+
 class PostgresCatalogReads(SqlCatalogReads):
     dialect = "postgresql"
 
@@ -94,18 +114,32 @@ class PostgresCatalogReads(SqlCatalogReads):
         times are UTC (READ_SETTINGS). Behind PgBouncer each read is SQLAlchemy's transaction."""
         if self._local:
             return await super().fetch(statement, params)
+        rows, _ = await self._run(statement, params, dict_row)
+        return rows
+
+    async def fetch_books(self, statement: Select[Any], params: dict[str, Any]) -> tuple[list[Book], int | None]:
+        """As `fetch`, with each row made a Book as psycopg reads it (no dict per row: a tenth of a list
+        page's Python)."""
+        if self._local:
+            return await super().fetch_books(statement, params)
+        return await self._run(statement, params, _book_rows)
+
+    async def _run(
+        self, statement: Select[Any], params: dict[str, Any], rows: RowFactory[R]
+    ) -> tuple[list[R], int | None]:
+        """The rows of `statement` (made by `rows`) and its first row's `total`, when it has that column."""
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = statement.compile(dialect=self._engine.dialect)
-        # Straight from the pool, without an AsyncConnection around it (a third of the checkout's cost).
+        # Straight from the pool, without an AsyncConnection around it (half the checkout's cost).
         pooled = await greenlet_spawn(self._pool.connect)
         try:
             driver = pooled.driver_connection
             assert driver is not None, "a checked-out connection is open"
             try:
-                async with driver.cursor(row_factory=dict_row) as cursor:
+                async with driver.cursor(row_factory=rows) as cursor:
                     await cursor.execute(compiled.string, compiled.construct_params(params))
-                    return await cursor.fetchall()
+                    return await cursor.fetchall(), _total(cursor)
             except psycopg.Error:
                 if driver.broken:  # SQLAlchemy saw nothing: a lost session must not go back to the pool
                     await greenlet_spawn(pooled.invalidate)
