@@ -81,18 +81,31 @@ def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: Pool
 R = TypeVar("R")
 
 
+#: A row factory per set of column names (the few `book_rows` statements), made once.
+_MAKERS: dict[tuple[bytes | None, ...], Callable[[Sequence[Any]], Book]] = {}
+
+
 def _book_rows(cursor: Any) -> Callable[[Sequence[Any]], Book]:
-    """psycopg's row factory for `book_rows` statements: each row straight to a Book."""
-    return book_maker([column.name for column in cursor.description or ()])
+    """psycopg's row factory for `book_rows` statements: each row straight to a Book. Names from the
+    result itself (`cursor.description` builds a Column object per column: dearer than the rows)."""
+    result = cursor.pgresult
+    names = tuple(result.fname(i) for i in range(result.nfields)) if result is not None else ()
+    maker = _MAKERS.get(names)
+    if maker is None:
+        maker = _MAKERS[names] = book_maker([(name or b"").decode() for name in names])
+    return maker
 
 
 def _total(cursor: Any) -> int | None:
-    """The `total` column of the first row read (a page with its count), or None."""
-    names = [column.name for column in cursor.description or ()]
+    """The `total` of the first row read, where the statement ends with that column (a page with its
+    count, `Statements.listing`); None without rows or that column."""
     result = cursor.pgresult
-    if "total" not in names or result is None or result.ntuples == 0:
+    if result is None or result.ntuples == 0 or result.nfields == 0:
         return None
-    value = result.get_value(0, names.index("total"))
+    last = result.nfields - 1
+    if result.fname(last) != b"total":
+        return None
+    value = result.get_value(0, last)
     return None if value is None else int(value)
 
 
