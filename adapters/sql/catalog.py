@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -33,28 +34,89 @@ def book_rows() -> Select[Any]:
     )
 
 
+#: Prices repeat across a catalog: one Money (immutable) per distinct amount read, so a page of books
+#: checks and quantizes each price once per process, not once per row (bounded: past it, made each time).
+_PRICES: dict[Any, Money] = {}
+_PRICES_MAX = 4096
+
+
+def _price(amount: Any) -> Money | None:
+    if amount is None:
+        return None
+    found = _PRICES.get(amount)
+    if found is None:
+        found = Money(Decimal(amount))
+        if len(_PRICES) < _PRICES_MAX:
+            _PRICES[amount] = found
+    return found
+
+
+#: The columns of a `book_rows` row a Book is made of, in `_book`'s order.
+_BOOK_READ = (  # noqa: SIM905 (a few lines of names, not one line per name)
+    "id title author price created_at updated_at stock isbn description publisher publication_date pages language"
+    " genre_id genre_name genre_slug tags rating_1 rating_2 rating_3 rating_4 rating_5 published added_by added_by_name"
+).split()
+_BY_NAME = itemgetter(*_BOOK_READ)
+
+
+def _book(
+    id: UUID,
+    title: str,
+    author: str,
+    price: Any,
+    created_at: Any,
+    updated_at: Any,
+    stock: int,
+    isbn: str | None,
+    description: str | None,
+    publisher: str | None,
+    publication_date: Any,
+    pages: int | None,
+    language: str | None,
+    genre_id: UUID | None,
+    genre_name: str,
+    genre_slug: str,
+    tags: Sequence[str],
+    r1: int,
+    r2: int,
+    r3: int,
+    r4: int,
+    r5: int,
+    published: bool,
+    added_by: UUID | None,
+    added_by_name: str,
+) -> Book:
+    return Book(
+        id=id,
+        title=title,
+        author=author,
+        price=_price(price),
+        created_at=created_at,
+        updated_at=updated_at,
+        stock=stock,
+        isbn=isbn,
+        description=description,
+        publisher=publisher,
+        publication_date=publication_date,
+        pages=pages,
+        language=language,
+        genre=None if genre_id is None else Genre(genre_id, genre_name, genre_slug),
+        tags=list(tags),  # stored as the book keeps them: sorted, no repeats
+        rating_counts=(r1, r2, r3, r4, r5),
+        published=published,
+        added_by=None if added_by is None else Contributor(added_by, added_by_name),
+    )
+
+
 def to_book(row: Mapping[str, Any] | RowMapping) -> Book:
     """Maps a `books` row joined with its genre's `genre_name` and `genre_slug`."""
-    return Book(
-        id=row["id"],
-        title=row["title"],
-        author=row["author"],
-        price=None if row["price"] is None else Money(Decimal(row["price"])),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        stock=row["stock"],
-        isbn=row["isbn"],
-        description=row["description"],
-        publisher=row["publisher"],
-        publication_date=row["publication_date"],
-        pages=row["pages"],
-        language=row["language"],
-        genre=None if row["genre_id"] is None else Genre(row["genre_id"], row["genre_name"], row["genre_slug"]),
-        tags=list(row["tags"]),  # stored as the book keeps them: sorted, no repeats
-        rating_counts=(row["rating_1"], row["rating_2"], row["rating_3"], row["rating_4"], row["rating_5"]),
-        published=row["published"],
-        added_by=None if row["added_by"] is None else Contributor(row["added_by"], row["added_by_name"]),
-    )
+    return _book(*_BY_NAME(row))
+
+
+def book_maker(names: Sequence[str]) -> Callable[[Sequence[Any]], Book]:
+    """`to_book` for rows given as values in the order of `names` (a driver's row factory): no dict per row."""
+    picked = itemgetter(*[names.index(name) for name in _BOOK_READ])
+    return lambda values: _book(*picked(values))
 
 
 def rating_values(book: Book) -> dict[str, Any]:

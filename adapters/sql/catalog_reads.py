@@ -283,6 +283,12 @@ class SqlCatalogReads:
         async with self._engine.connect() as conn:
             return (await conn.execute(statement, params)).mappings().all()
 
+    async def fetch_books(self, statement: Select[Any], params: dict[str, Any]) -> tuple[list[Book], int | None]:
+        """The books of one `book_rows` statement, and its `total` column (None without rows or that column)."""
+        rows = await self.fetch(statement, params)
+        total = int(rows[0]["total"]) if rows and "total" in rows[0] else None
+        return [to_book(row) for row in rows], total
+
     def _match(self, text: TextKind) -> ColumnElement[bool] | None:
         """Stop words only: a title prefix; words: the database's text match; no text: None."""
         return title_begins() if text == "title" else self.text_match() if text == "words" else None
@@ -351,29 +357,29 @@ class SqlCatalogReads:
         shape = shape_of(query)
         statement = self.statements(shape).page
         assert statement is not None, "a query of no searchable word matches nothing"
-        return [to_book(row) for row in await self.fetch(statement, self._parameters(query, shape))]
+        return (await self.fetch_books(statement, self._parameters(query, shape)))[0]
 
     async def listing(self, query: BookQuery) -> tuple[Matches, list[Book]]:
         shape = shape_of(query)
         statement = self.statements(shape).listing
         if statement is None:
             return Matches(0), []
-        rows = await self.fetch(statement, self._parameters(query, shape))
-        if not rows:  # nothing matched (perhaps typos), or the window is past the end
+        books, total = await self.fetch_books(statement, self._parameters(query, shape))
+        if total is None:  # no rows: nothing matched (perhaps typos), or the window is past the end
             found = await self.matches(query)
             return found, await self.page(query, found)
-        return Matches.counted(int(rows[0]["total"]), query), [to_book(row) for row in rows]
+        return Matches.counted(total, query), books
 
     async def _by_ids(self, ids: list[UUID]) -> list[Book]:
         if not ids:
             return []
-        rows = await self.fetch(self._by_ids_statement, {"ids": ids})
-        by_id = {row["id"]: to_book(row) for row in rows}
+        books, _ = await self.fetch_books(self._by_ids_statement, {"ids": ids})
+        by_id = {book.id: book for book in books}
         return [by_id[i] for i in ids if i in by_id]
 
     async def book(self, book_id: UUID) -> Book | None:
-        rows = await self.fetch(self._by_id, {"book_id": book_id})
-        return to_book(rows[0]) if rows else None
+        books, _ = await self.fetch_books(self._by_id, {"book_id": book_id})
+        return books[0] if books else None
 
     async def genres(self) -> list[GenreCount]:
         # Public counts: a reader's unpublished book counts nowhere.

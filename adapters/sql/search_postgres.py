@@ -9,12 +9,12 @@ found within a few pages of the catalog. Either way at most `cap` matching rows 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import RowFactory, dict_row
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -41,11 +41,14 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.util import greenlet_spawn
 
+from adapters.sql.catalog import book_maker
 from adapters.sql.catalog_reads import FUZZY_CAP, Shape, SqlCatalogReads
 from adapters.sql.engine import PoolOptions
 from adapters.sql.tables import books
 from application.catalog.text import FUZZY_THRESHOLD, words
+from domain.catalog import Book
 
 _VECTOR: ColumnElement[Any] = literal_column("books.search_vector")
 #: The text search configuration as a constant of the statement (not a bound or literal_execute
@@ -101,6 +104,37 @@ def read_engine(engine: AsyncEngine, *, pool_size: int | None = None, pool: Pool
     return create_async_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **arguments)
 
 
+R = TypeVar("R")
+
+
+#: A row factory per set of column names (the few `book_rows` statements), made once.
+_MAKERS: dict[tuple[bytes | None, ...], Callable[[Sequence[Any]], Book]] = {}
+
+
+def _book_rows(cursor: Any) -> Callable[[Sequence[Any]], Book]:
+    """psycopg's row factory for `book_rows` statements: each row straight to a Book. Names from the
+    result itself (`cursor.description` builds a Column object per column: dearer than the rows)."""
+    result = cursor.pgresult
+    names = tuple(result.fname(i) for i in range(result.nfields)) if result is not None else ()
+    maker = _MAKERS.get(names)
+    if maker is None:
+        maker = _MAKERS[names] = book_maker([(name or b"").decode() for name in names])
+    return maker
+
+
+def _total(cursor: Any) -> int | None:
+    """The `total` of the first row read, where the statement ends with that column (a page with its
+    count, `Statements.listing`); None without rows or that column."""
+    result = cursor.pgresult
+    if result is None or result.ntuples == 0 or result.nfields == 0:
+        return None
+    last = result.nfields - 1
+    if result.fname(last) != b"total":
+        return None
+    value = result.get_value(0, last)
+    return None if value is None else int(value)
+
+
 class PostgresCatalogReads(SqlCatalogReads):
     dialect = "postgresql"
 
@@ -110,6 +144,7 @@ class PostgresCatalogReads(SqlCatalogReads):
         #: set_config's scope: the session (autocommit reads), or the transaction behind PgBouncer.
         self._local = options.pgbouncer
         self._compiled: dict[Select[Any], Compiled] = {}
+        self._pool = self._engine.sync_engine.pool
 
     async def fetch(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
         """On our own autocommit sessions, the statement's SQL (compiled once) goes to psycopg as it is,
@@ -118,20 +153,38 @@ class PostgresCatalogReads(SqlCatalogReads):
         times are UTC (READ_SETTINGS). Behind PgBouncer each read is SQLAlchemy's transaction."""
         if self._local:
             return await super().fetch(statement, params)
+        rows, _ = await self._run(statement, params, dict_row)
+        return rows
+
+    async def fetch_books(self, statement: Select[Any], params: dict[str, Any]) -> tuple[list[Book], int | None]:
+        """As `fetch`, with each row made a Book as psycopg reads it (no dict per row: a tenth of a list
+        page's Python)."""
+        if self._local:
+            return await super().fetch_books(statement, params)
+        return await self._run(statement, params, _book_rows)
+
+    async def _run(
+        self, statement: Select[Any], params: dict[str, Any], rows: RowFactory[R]
+    ) -> tuple[list[R], int | None]:
+        """The rows of `statement` (made by `rows`) and its first row's `total`, when it has that column."""
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = statement.compile(dialect=self._engine.dialect)
-        async with self._engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
+        # Straight from the pool, without an AsyncConnection around it (half the checkout's cost).
+        pooled = await greenlet_spawn(self._pool.connect)
+        try:
+            driver = pooled.driver_connection
             assert driver is not None, "a checked-out connection is open"
             try:
-                async with driver.cursor(row_factory=dict_row) as cursor:
+                async with driver.cursor(row_factory=rows) as cursor:
                     await cursor.execute(compiled.string, compiled.construct_params(params))
-                    return await cursor.fetchall()
+                    return await cursor.fetchall(), _total(cursor)
             except psycopg.Error:
                 if driver.broken:  # SQLAlchemy saw nothing: a lost session must not go back to the pool
-                    await conn.invalidate()
+                    await greenlet_spawn(pooled.invalidate)
                 raise
+        finally:
+            await greenlet_spawn(pooled.close)  # back to the pool (closing it there, if it must, awaits)
 
     async def dispose(self) -> None:
         await self._engine.dispose()

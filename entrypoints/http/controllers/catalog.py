@@ -15,7 +15,7 @@ from application.identity.tokens import Principal
 from application.ports.catalog import Sort
 from domain.book_policy import Viewer
 from entrypoints.bootstrap import Services
-from entrypoints.http.auth import BEARER, as_viewer, requires_admin, requires_moderator, requires_user
+from entrypoints.http.auth import BEARER, requires_admin, requires_moderator, requires_user, services_of, viewer_of
 from entrypoints.http.etag import etag_response
 from entrypoints.http.pagination import Limit, Offset
 from entrypoints.http.problems import problem_responses
@@ -57,8 +57,7 @@ class BooksController(Controller):
     @get("/", responses=problem_responses(401, 422))
     async def list_books(
         self,
-        services: NamedDependency[Services],
-        maybe_principal: NamedDependency[Principal | None],
+        request: Request[Any, Any, Any],
         q: Annotated[str | None, _text(200, "Full-text search over title, author, description")] = None,
         genre: Annotated[str | None, _text(120, "Genre slug")] = None,
         author: Annotated[str | None, _text(300, "Case-insensitive substring of the author")] = None,
@@ -102,10 +101,10 @@ class BooksController(Controller):
             for_sale=for_sale,
             added_by=added_by,
             published=published,
-            viewer=as_viewer(maybe_principal),
+            viewer=viewer_of(request),
             after=after,
         )
-        found = await services.catalog.list_page(cmd)
+        found = await services_of(request).catalog.list_page(cmd)
         items = [BookOut.of(book) for book in found.items]
         return BookPage(items, found.total, limit, offset, found.next, found.total_estimated)
 
@@ -119,12 +118,10 @@ class BooksController(Controller):
     async def get_book(
         self,
         book_id: FromPath[UUID],
-        services: NamedDependency[Services],
-        maybe_principal: NamedDependency[Principal | None],
         request: Request[Any, Any, Any],
     ) -> Response[bytes]:
         """A book with its rating distribution; sends an ETag and answers 304 to a matching If-None-Match."""
-        book = await services.catalog.get_book(book_id, as_viewer(maybe_principal))
+        book = await services_of(request).catalog.get_book(book_id, viewer_of(request))
         return etag_response(request, BookDetailOut.detail(book))
 
     @post("/", status_code=201, **SIGNED_IN, responses=problem_responses(401, 403, 409, 422, 429))

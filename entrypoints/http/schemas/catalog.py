@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 
 from application.ports.catalog import COUNT_CAP, GenreCount
-from domain.catalog import MAX_STOCK, Book, Contributor, Genre
+from domain.catalog import MAX_STOCK, Book
 
 
 class GenreRef(msgspec.Struct):
@@ -15,20 +15,12 @@ class GenreRef(msgspec.Struct):
     name: str
     slug: str
 
-    @classmethod
-    def of(cls, genre: Genre) -> GenreRef:
-        return cls(genre.id, genre.name, genre.slug)
-
 
 class ContributorOut(msgspec.Struct):
     """The reader who added a book."""
 
     id: UUID
     username: str
-
-    @classmethod
-    def of(cls, contributor: Contributor) -> ContributorOut:
-        return cls(contributor.id, contributor.username)
 
 
 class BookOut(msgspec.Struct):
@@ -57,27 +49,29 @@ class BookOut(msgspec.Struct):
 
     @classmethod
     def of(cls, book: Book) -> BookOut:
+        # Positional, in the fields' order: a list page builds twenty of these (half the cost of keywords).
+        genre, added_by, price = book.genre, book.added_by, book.price
         return cls(
-            id=book.id,
-            title=book.title,
-            author=book.author,
-            isbn=book.isbn,
-            description=book.description,
-            publisher=book.publisher,
-            publication_date=book.publication_date,
-            pages=book.pages,
-            language=book.language,
-            genre=None if book.genre is None else GenreRef.of(book.genre),
-            tags=list(book.tags),
-            price=None if book.price is None else str(book.price),
-            stock=book.stock,
-            for_sale=book.for_sale,
-            published=book.published,
-            added_by=None if book.added_by is None else ContributorOut.of(book.added_by),
-            average_rating=book.average_rating,
-            review_count=book.review_count,
-            created_at=book.created_at,
-            updated_at=book.updated_at,
+            book.id,
+            book.title,
+            book.author,
+            book.isbn,
+            book.description,
+            book.publisher,
+            book.publication_date,
+            book.pages,
+            book.language,
+            None if genre is None else GenreRef(genre.id, genre.name, genre.slug),
+            list(book.tags),
+            None if price is None else str(price),
+            book.stock,
+            book.for_sale,
+            book.published,
+            None if added_by is None else ContributorOut(added_by.id, added_by.username),
+            book.average_rating,
+            book.review_count,
+            book.created_at,
+            book.updated_at,
         )
 
 
@@ -187,10 +181,8 @@ class BookDetailOut(BookOut):
 
     @classmethod
     def detail(cls, book: Book) -> BookDetailOut:
-        base = BookOut.of(book)
-        values = {name: getattr(base, name) for name in BookOut.__struct_fields__}
         distribution = {str(star): n for star, n in enumerate(book.rating_counts, start=1)}
-        return cls(**values, rating_distribution=distribution)
+        return cls(**msgspec.structs.asdict(BookOut.of(book)), rating_distribution=distribution)
 
 
 class GenreIn(msgspec.Struct):
