@@ -9,7 +9,10 @@ found within a few pages of the catalog. Either way at most `cap` matching rows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -37,6 +40,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -145,6 +149,11 @@ class PostgresCatalogReads(SqlCatalogReads):
         self._local = options.pgbouncer
         self._compiled: dict[Select[Any], Compiled] = {}
         self._pool = self._engine.sync_engine.pool
+        self._size, self._timeout = options.size, options.timeout
+        #: One first-come-first-served gate per event loop in front of the pool (see `_turn`).
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def fetch(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
         """On our own autocommit sessions, the statement's SQL (compiled once) goes to psycopg as it is,
@@ -170,6 +179,33 @@ class PostgresCatalogReads(SqlCatalogReads):
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = self._compiled[statement] = statement.compile(dialect=self._engine.dialect)
+        async with self._turn():
+            return await self._on_pooled(compiled, params, rows)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Waits for a free connection in arrival order. The pool's own wait lets a newcomer take a
+        connection returned while an earlier request was still being woken, so with more requests in
+        flight than connections some waited many turns: at 32 connections and a read pool of 8,
+        `make bench-catalog` gave a p99 of 250-460 ms against a p50 of 17 ms. asyncio's semaphore
+        serves its waiters in order. Waiting past the pool's timeout is the pool's TimeoutError (a 503)."""
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self._size)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await gate.acquire()
+        except TimeoutError:
+            raise sa_exc.TimeoutError(f"no free read connection within {self._timeout:g} s") from None
+        try:
+            yield
+        finally:
+            gate.release()
+
+    async def _on_pooled(
+        self, compiled: Compiled, params: dict[str, Any], rows: RowFactory[R]
+    ) -> tuple[list[R], int | None]:
         # Straight from the pool, without an AsyncConnection around it (half the checkout's cost).
         pooled = await greenlet_spawn(self._pool.connect)
         try:
