@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Self
 
@@ -50,14 +51,11 @@ _BOOK_IMPORT = {
     "postgresql": ("adapters.sql.imports_postgres", "PostgresBookImport", False),
     "sqlite": ("adapters.sql.imports", "SqliteBookImport", False),
 }
-_classes: dict[tuple[str, str], type] = {}
 
 
+@functools.cache
 def _repository_class(module: str, name: str) -> type:
-    found = _classes.get((module, name))
-    if found is None:
-        found = _classes[module, name] = getattr(import_module(module), name)
-    return found
+    return getattr(import_module(module), name)
 
 
 class SqlUnitOfWork(UnitOfWorkBase):

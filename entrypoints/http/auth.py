@@ -80,13 +80,17 @@ def as_viewer(principal: Principal | None) -> Viewer | None:
     return None if principal is None else Viewer(principal.user_id, principal.role)
 
 
-def viewer_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer | None:
-    """Who asks (None: anonymous), straight from the connection: the public reads resolve no dependency,
-    as Litestar runs two or more of them in an anyio task group (about 0.1 ms a request)."""
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller the authentication middleware found, or None (anonymous)."""
     principal = connection.scope.get("user")
-    return Viewer(principal.user_id, principal.role) if isinstance(principal, Principal) else None
+    return principal if isinstance(principal, Principal) else None
+
+
+def viewer_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Viewer | None:
+    """Who asks, straight from the connection: the public reads resolve no dependency, as Litestar runs
+    two or more of them in an anyio task group (about 0.1 ms a request)."""
+    return as_viewer(principal_of(connection))
 
 
 async def provide_optional_principal(request: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    principal = request.scope.get("user")
-    return principal if isinstance(principal, Principal) else None
+    return principal_of(request)
